@@ -1,0 +1,141 @@
+#include "ParentStudyLookup.h"
+
+#include "RestHelpers.h"
+
+#include "../Sources/ConversionError.h"
+#include "../Sources/DicomUid.h"
+
+#include <cstdlib>
+
+namespace NiftiToDicomPlugin
+{
+  using NiftiToDicom::ConversionError;
+  using NiftiToDicom::ErrorKind;
+
+  namespace
+  {
+    // Orthanc IDs are SHA-1 digests written as 5 groups of 8 hexadecimal digits
+    bool LooksLikeOrthancId(const std::string& s)
+    {
+      if (s.size() != 44)
+      {
+        return false;
+      }
+      for (size_t i = 0; i < s.size(); i++)
+      {
+        const bool dash = (i % 9 == 8);
+        if (dash != (s[i] == '-') || (!dash && !isxdigit(static_cast<unsigned char>(s[i]))))
+        {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    ConversionError UnknownStudy(const std::string& reference)
+    {
+      return ConversionError(ErrorKind::UnknownResource,
+                             "No study \"" + reference + "\" in Orthanc: \"ParentStudy\" must be the Orthanc ID "
+                             "(as in /studies/<id>) or the StudyInstanceUID of a study stored in this Orthanc; "
+                             "upload the parent study first");
+    }
+
+    std::string ResolveStudyId(const std::string& reference)
+    {
+      if (LooksLikeOrthancId(reference))
+      {
+        Json::Value study;
+        if (RestHelpers::GetJson(study, "/studies/" + reference))
+        {
+          return reference;
+        }
+        throw UnknownStudy(reference);
+      }
+
+      if (!NiftiToDicom::DicomUid::IsValid(reference))
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "\"ParentStudy\" is neither an Orthanc study ID nor a valid StudyInstanceUID: \"" +
+                              reference + "\"");
+      }
+
+      Json::Value matches;
+      RestHelpers::PostJson(matches, "/tools/lookup", reference);
+      for (const Json::Value& match : matches)
+      {
+        if (match["Type"].asString() == "Study")
+        {
+          return match["ID"].asString();
+        }
+      }
+      throw UnknownStudy(reference);
+    }
+
+    struct StudySeries
+    {
+      std::set<int>          numbers;
+      std::set<std::string>  modalities;
+      std::string            firstInstance;
+    };
+
+    StudySeries ReadSeries(const std::string& studyId)
+    {
+      Json::Value series;
+      if (!RestHelpers::GetJson(series, "/studies/" + studyId + "/series"))
+      {
+        throw UnknownStudy(studyId);  // deleted in the meantime
+      }
+
+      StudySeries result;
+      for (const Json::Value& s : series)
+      {
+        const Json::Value& tags = s["MainDicomTags"];
+        if (tags.isMember("SeriesNumber"))
+        {
+          const std::string number = tags["SeriesNumber"].asString();
+          char* end = nullptr;
+          const long value = strtol(number.c_str(), &end, 10);
+          if (end != number.c_str())
+          {
+            result.numbers.insert(static_cast<int>(value));
+          }
+        }
+        if (tags.isMember("Modality"))
+        {
+          result.modalities.insert(tags["Modality"].asString());
+        }
+        if (result.firstInstance.empty() && s["Instances"].isArray() && s["Instances"].size() > 0)
+        {
+          result.firstInstance = s["Instances"][0].asString();
+        }
+      }
+      return result;
+    }
+  }
+
+
+  ParentStudy ParentStudyLookup::Find(const std::string& reference)
+  {
+    const std::string studyId = ResolveStudyId(reference);
+    StudySeries series = ReadSeries(studyId);
+
+    std::string dicom;
+    if (series.firstInstance.empty() ||
+        !RestHelpers::GetDicomForInstance(dicom, series.firstInstance))
+    {
+      throw UnknownStudy(reference);
+    }
+
+    ParentStudy parent(NiftiToDicom::ParentStudyTags::FromDicomFile(dicom.data(), dicom.size()));
+    parent.orthancId = studyId;
+    parent.seriesNumbers.swap(series.numbers);
+    parent.modalities.swap(series.modalities);
+    return parent;
+  }
+
+
+  std::set<int> ParentStudyLookup::ReadSeriesNumbers(const std::string& studyId)
+  {
+    return ReadSeries(studyId).numbers;
+  }
+}

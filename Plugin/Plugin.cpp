@@ -1,0 +1,71 @@
+#include "HttpAnswers.h"
+#include "ImportRoute.h"
+#include "OrthancContext.h"
+#include "PluginConfiguration.h"
+
+#include <Logging.h>
+
+#include <orthanc/OrthancCPlugin.h>
+
+#include <exception>
+
+namespace
+{
+  const char* const PLUGIN_NAME = "nifti-to-dicom";
+}
+
+
+extern "C"
+{
+  ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context)
+  {
+    using namespace NiftiToDicomPlugin;
+
+    OrthancContext::Set(context);
+
+    // No Orthanc::InitializeFramework() here: it would reload DCMTK's
+    // dictionary, which this process shares with the Orthanc core.
+    Orthanc::Logging::InitializePluginContext(context);
+
+    if (OrthancPluginCheckVersion(context) == 0)
+    {
+      LOG(ERROR) << "NIfTI-to-DICOM: this plugin needs Orthanc " << ORTHANC_PLUGINS_MINIMAL_MAJOR_NUMBER << "."
+                 << ORTHANC_PLUGINS_MINIMAL_MINOR_NUMBER << "." << ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER
+                 << " or later, this is Orthanc " << context->orthancVersion;
+      return -1;
+    }
+
+    try
+    {
+      OrthancPluginSetDescription(context, "Imports NIfTI volumes as DICOM series of an existing study.");
+      ImportRoute::Configure(PluginConfiguration::Read());
+
+      OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
+      LOG(WARNING) << "NIfTI-to-DICOM: REST route POST " << ImportRoute::URI << " is ready";
+      return 0;
+    }
+    catch (std::exception& e)
+    {
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot start: " << e.what();
+      return -1;
+    }
+  }
+
+
+  ORTHANC_PLUGINS_API void OrthancPluginFinalize()
+  {
+    LOG(WARNING) << "NIfTI-to-DICOM: finalized";
+  }
+
+
+  ORTHANC_PLUGINS_API const char* OrthancPluginGetName()
+  {
+    return PLUGIN_NAME;
+  }
+
+
+  ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion()
+  {
+    return NIFTI_TO_DICOM_VERSION;
+  }
+}

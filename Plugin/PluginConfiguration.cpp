@@ -1,0 +1,83 @@
+#include "PluginConfiguration.h"
+
+#include "OrthancContext.h"
+
+#include <Logging.h>
+
+#include <json/reader.h>
+#include <json/value.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace NiftiToDicomPlugin
+{
+  const char* const PluginConfiguration::SECTION = "NiftiToDicom";
+
+  namespace
+  {
+    const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 1024;
+    const unsigned int DEFAULT_MAXIMUM_VOLUME_MB = 4096;
+
+    size_t ReadMegabytes(const Json::Value& section, const char* option, unsigned int defaultValue)
+    {
+      unsigned int value = defaultValue;
+      if (section.isMember(option))
+      {
+        const Json::Value& v = section[option];
+        if (!v.isUInt() || v.asUInt() == 0)
+        {
+          throw std::runtime_error(std::string("The configuration option \"") + PluginConfiguration::SECTION +
+                                   "." + option + "\" must be a positive integer (megabytes)");
+        }
+        value = v.asUInt();
+      }
+      LOG(WARNING) << "NIfTI-to-DICOM: " << PluginConfiguration::SECTION << "." << option << " = " << value << " MB";
+      return static_cast<size_t>(value) * 1024 * 1024;
+    }
+  }
+
+
+  PluginConfiguration::PluginConfiguration() :
+    maximumUploadBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_UPLOAD_MB) * 1024 * 1024),
+    maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024)
+  {
+  }
+
+
+  PluginConfiguration PluginConfiguration::Read()
+  {
+    Json::Value configuration;
+    char* raw = OrthancPluginGetConfiguration(OrthancContext::Get());
+    if (raw == nullptr)
+    {
+      throw std::runtime_error("Cannot read Orthanc's configuration");
+    }
+
+    std::string text(raw);
+    OrthancPluginFreeString(OrthancContext::Get(), raw);
+
+    Json::CharReaderBuilder builder;
+    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+    std::string errors;
+    if (!reader->parse(text.data(), text.data() + text.size(), &configuration, &errors))
+    {
+      throw std::runtime_error("Cannot parse Orthanc's configuration: " + errors);
+    }
+
+    Json::Value section(Json::objectValue);
+    if (configuration.isMember(SECTION))
+    {
+      section = configuration[SECTION];
+      if (!section.isObject())
+      {
+        throw std::runtime_error(std::string("The configuration section \"") + SECTION + "\" must be a JSON object");
+      }
+    }
+
+    PluginConfiguration result;
+    result.maximumUploadBytes_ = ReadMegabytes(section, "MaximumUploadSize", DEFAULT_MAXIMUM_UPLOAD_MB);
+    result.maximumVolumeBytes_ = ReadMegabytes(section, "MaximumVolumeSize", DEFAULT_MAXIMUM_VOLUME_MB);
+    return result;
+  }
+}

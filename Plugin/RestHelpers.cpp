@@ -1,0 +1,126 @@
+#include "RestHelpers.h"
+
+#include "OrthancContext.h"
+
+#include "../Sources/ConversionError.h"
+
+#include <json/reader.h>
+
+#include <memory>
+
+namespace NiftiToDicomPlugin
+{
+  using NiftiToDicom::ConversionError;
+  using NiftiToDicom::ErrorKind;
+
+  namespace
+  {
+    void ThrowOrthancError(OrthancPluginErrorCode code, const std::string& what)
+    {
+      throw ConversionError(ErrorKind::Internal, "Orthanc failed to " + what + ": " +
+                            OrthancPluginGetErrorDescription(OrthancContext::Get(), code));
+    }
+
+    bool IsUnknownResource(OrthancPluginErrorCode code)
+    {
+      return code == OrthancPluginErrorCode_UnknownResource || code == OrthancPluginErrorCode_InexistentItem;
+    }
+  }
+
+
+  MemoryBuffer::MemoryBuffer()
+  {
+    buffer_.data = nullptr;
+    buffer_.size = 0;
+  }
+
+
+  MemoryBuffer::~MemoryBuffer()
+  {
+    if (buffer_.data != nullptr)
+    {
+      OrthancPluginFreeMemoryBuffer(OrthancContext::Get(), &buffer_);
+    }
+  }
+
+
+  void MemoryBuffer::ToJson(Json::Value& target) const
+  {
+    Json::CharReaderBuilder builder;
+    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+    std::string errors;
+    if (!reader->parse(GetData(), GetData() + GetSize(), &target, &errors))
+    {
+      throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON: " + errors);
+    }
+  }
+
+
+  bool RestHelpers::GetJson(Json::Value& answer, const std::string& uri)
+  {
+    MemoryBuffer buffer;
+    const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &buffer, uri.c_str());
+    if (IsUnknownResource(code))
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      ThrowOrthancError(code, "answer GET " + uri);
+    }
+    buffer.ToJson(answer);
+    return true;
+  }
+
+
+  void RestHelpers::PostJson(Json::Value& answer, const std::string& uri, const std::string& body)
+  {
+    PostJson(answer, uri, body.data(), body.size());
+  }
+
+
+  void RestHelpers::PostJson(Json::Value& answer, const std::string& uri, const void* body, size_t size)
+  {
+    MemoryBuffer buffer;
+    const OrthancPluginErrorCode code =
+      OrthancPluginRestApiPost(OrthancContext::Get(), &buffer, uri.c_str(), body, static_cast<uint32_t>(size));
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      ThrowOrthancError(code, "answer POST " + uri);
+    }
+    buffer.ToJson(answer);
+  }
+
+
+  bool RestHelpers::Delete(const std::string& uri)
+  {
+    const OrthancPluginErrorCode code = OrthancPluginRestApiDelete(OrthancContext::Get(), uri.c_str());
+    if (IsUnknownResource(code))
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      ThrowOrthancError(code, "answer DELETE " + uri);
+    }
+    return true;
+  }
+
+
+  bool RestHelpers::GetDicomForInstance(std::string& target, const std::string& instanceId)
+  {
+    MemoryBuffer buffer;
+    const OrthancPluginErrorCode code =
+      OrthancPluginGetDicomForInstance(OrthancContext::Get(), &buffer, instanceId.c_str());
+    if (IsUnknownResource(code))
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      ThrowOrthancError(code, "read the DICOM file of instance " + instanceId);
+    }
+    target.assign(buffer.GetData(), buffer.GetSize());
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <orthanc/OrthancCPlugin.h>
+
+#include <json/value.h>
+
+#include <string>
+
+namespace NiftiToDicomPlugin
+{
+  // Owns an OrthancPluginMemoryBuffer filled by the SDK
+  class MemoryBuffer
+  {
+  private:
+    OrthancPluginMemoryBuffer buffer_;
+
+  public:
+    MemoryBuffer();
+
+    ~MemoryBuffer();
+
+    MemoryBuffer(const MemoryBuffer&) = delete;
+    MemoryBuffer& operator=(const MemoryBuffer&) = delete;
+
+    OrthancPluginMemoryBuffer* operator&()
+    {
+      return &buffer_;
+    }
+
+    const char* GetData() const
+    {
+      return reinterpret_cast<const char*>(buffer_.data);
+    }
+
+    size_t GetSize() const
+    {
+      return buffer_.size;
+    }
+
+    void ToJson(Json::Value& target) const;
+  };
+
+  // Calls into Orthanc's own REST API (no HTTP, no authentication).
+  // Each returns false when Orthanc answers "unknown resource"; other
+  // failures throw ConversionError(Internal).
+  class RestHelpers
+  {
+  public:
+    static bool GetJson(Json::Value& answer, const std::string& uri);
+
+    static void PostJson(Json::Value& answer, const std::string& uri, const std::string& body);
+
+    static void PostJson(Json::Value& answer, const std::string& uri, const void* body, size_t size);
+
+    static bool Delete(const std::string& uri);
+
+    static bool GetDicomForInstance(std::string& target, const std::string& instanceId);
+  };
+}

@@ -1,0 +1,211 @@
+#include "ClassicImageIod.h"
+
+#include "ConversionError.h"
+#include "DicomUid.h"
+#include "DicomValues.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcostrmb.h>
+#include <dcmtk/dcmdata/dcuid.h>
+
+namespace NiftiToDicom
+{
+  namespace
+  {
+    void Put(DcmDataset& dataset, const DcmTagKey& tag, const std::string& value)
+    {
+      const OFCondition status = dataset.putAndInsertString(tag, value.c_str());
+      if (status.bad())
+      {
+        throw ConversionError(ErrorKind::Internal, std::string("Cannot set DICOM attribute ") +
+                              tag.toString().c_str() + ": " + status.text());
+      }
+    }
+
+    void PutUint16(DcmDataset& dataset, const DcmTagKey& tag, int64_t value)
+    {
+      dataset.putAndInsertUint16(tag, static_cast<Uint16>(value));
+    }
+
+    std::string FormatInteger(int64_t value)
+    {
+      return std::to_string(value);
+    }
+
+    void WritePart10(std::string& target, DcmFileFormat& file)
+    {
+      const E_TransferSyntax syntax = EXS_LittleEndianExplicit;
+      file.validateMetaInfo(syntax);
+
+      // The computed length is exact once the meta header is filled in;
+      // the slack only covers group-length recalculation.
+      target.resize(file.calcElementLength(syntax, EET_ExplicitLength) + 1024);
+      DcmOutputBufferStream stream(&target[0], target.size());
+
+      file.transferInit();
+      const OFCondition status = file.write(stream, syntax, EET_ExplicitLength, nullptr,
+                                            EGL_recalcGL, EPD_withoutPadding);
+      file.transferEnd();
+      if (status.bad())
+      {
+        throw ConversionError(ErrorKind::Internal, std::string("Cannot write a DICOM instance: ") + status.text());
+      }
+
+      stream.flush();
+      target.resize(static_cast<size_t>(stream.tell()));
+    }
+  }
+
+
+  std::unique_ptr<ClassicImageIod> ClassicImageIod::Create(ClassicSopClass sopClass)
+  {
+    switch (sopClass)
+    {
+      case ClassicSopClass::CTImage:
+        return std::unique_ptr<ClassicImageIod>(new CtImageIod);
+      default:
+        return std::unique_ptr<ClassicImageIod>(new MrImageIod);
+    }
+  }
+
+
+  void ClassicImageIod::BuildInstance(std::string& file, std::string& pixels, const SeriesPlan& plan,
+                                      int64_t k, int64_t t) const
+  {
+    const SeriesGeometry& geometry = plan.GetGeometry();
+    const PixelEncoder& encoder = plan.GetEncoder();
+
+    DcmFileFormat fileFormat;
+    DcmDataset& d = *fileFormat.getDataset();
+
+    // SOP Common
+    Put(d, DCM_SpecificCharacterSet, "ISO_IR 192");
+    Put(d, DCM_SOPClassUID, GetSopClassUid());
+    Put(d, DCM_SOPInstanceUID, DicomUid::Generate());
+    Put(d, DCM_InstanceCreationDate, plan.GetCreationDate());
+    Put(d, DCM_InstanceCreationTime, plan.GetCreationTime());
+
+    // Patient, Clinical Trial Subject, General Study, Patient Study: verbatim from the parent
+    plan.GetParent().CopyTo(d);
+
+    // General Series
+    Put(d, DCM_Modality, GetModality());
+    Put(d, DCM_SeriesInstanceUID, plan.GetSeriesInstanceUid());
+    Put(d, DCM_SeriesNumber, FormatInteger(plan.GetOptions().seriesNumber));
+    Put(d, DCM_SeriesDate, plan.GetCreationDate());
+    Put(d, DCM_SeriesTime, plan.GetCreationTime());
+    Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());
+    Put(d, DCM_PatientPosition, "");
+    Put(d, DCM_Laterality, "");  // Type 2C: the NIfTI cannot say whether a paired organ is shown
+
+    // Frame of Reference
+    Put(d, DCM_FrameOfReferenceUID, plan.GetFrameOfReferenceUid());
+    Put(d, DCM_PositionReferenceIndicator, "");
+
+    // General Equipment
+    Put(d, DCM_Manufacturer, "");
+    Put(d, DCM_SoftwareVersions, "Orthanc NIfTI-to-DICOM " NIFTI_TO_DICOM_VERSION);
+
+    // General Image
+    Put(d, DCM_InstanceNumber, FormatInteger(t * plan.GetSliceCount() + k + 1));
+    Put(d, DCM_ContentDate, plan.GetCreationDate());
+    Put(d, DCM_ContentTime, plan.GetCreationTime());
+    Put(d, DCM_DerivationDescription, plan.GetDerivationDescription());
+
+    // Image Plane
+    const Vector3 position = geometry.GetSlicePosition(k);
+    const Vector3& x = geometry.GetRowDirection();
+    const Vector3& y = geometry.GetColumnDirection();
+    Put(d, DCM_PixelSpacing, DicomValues::FormatDecimals({ geometry.GetRowSpacing(), geometry.GetColumnSpacing() }));
+    Put(d, DCM_ImageOrientationPatient, DicomValues::FormatDecimals({ x[0], x[1], x[2], y[0], y[1], y[2] }));
+    Put(d, DCM_ImagePositionPatient, DicomValues::FormatDecimals({ position[0], position[1], position[2] }));
+    Put(d, DCM_SliceThickness, DicomValues::FormatDecimal(geometry.GetSliceSpacing()));
+    Put(d, DCM_SliceLocation, DicomValues::FormatDecimal(geometry.GetSliceLocation(k)));
+
+    if (plan.GetTimePointCount() > 1)
+    {
+      Put(d, DCM_TemporalPositionIdentifier, FormatInteger(t + 1));
+      Put(d, DCM_NumberOfTemporalPositions, FormatInteger(plan.GetTimePointCount()));
+    }
+
+    // Image Pixel
+    PutUint16(d, DCM_SamplesPerPixel, 1);
+    Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
+    PutUint16(d, DCM_Rows, geometry.GetRows());
+    PutUint16(d, DCM_Columns, geometry.GetColumns());
+    PutUint16(d, DCM_BitsAllocated, 16);
+    PutUint16(d, DCM_BitsStored, 16);
+    PutUint16(d, DCM_HighBit, 15);
+    PutUint16(d, DCM_PixelRepresentation, encoder.IsSigned() ? 1 : 0);
+
+    // VOI LUT
+    Put(d, DCM_WindowCenter, DicomValues::FormatDecimal(encoder.GetWindowCenter()));
+    Put(d, DCM_WindowWidth, DicomValues::FormatDecimal(encoder.GetWindowWidth()));
+
+    AddModalityModule(d, plan, t);
+
+    plan.GetOptions().tags.ApplyTo(d);
+
+    encoder.EncodeSlice(pixels, k, t);
+    const OFCondition status = d.putAndInsertUint16Array(DCM_PixelData,
+                                                        reinterpret_cast<const Uint16*>(pixels.data()),
+                                                        static_cast<unsigned long>(pixels.size() / 2));
+    if (status.bad())
+    {
+      throw ConversionError(ErrorKind::Internal, std::string("Cannot set the pixel data: ") + status.text());
+    }
+
+    WritePart10(file, fileFormat);
+  }
+
+
+  const char* MrImageIod::GetSopClassUid() const
+  {
+    return UID_MRImageStorage;
+  }
+
+
+  void MrImageIod::AddModalityModule(DcmDataset& d, const SeriesPlan& plan, int64_t t) const
+  {
+    // MR Image module (PS3.3 C.8.3.1): the acquisition attributes are unknown
+    // for a derived volume, so Type 2 ones are present and empty.
+    Put(d, DCM_ImageType, "DERIVED\\SECONDARY\\OTHER");
+    Put(d, DCM_ScanningSequence, "RM");
+    Put(d, DCM_SequenceVariant, "NONE");
+    Put(d, DCM_ScanOptions, "");
+    Put(d, DCM_MRAcquisitionType, "");
+    Put(d, DCM_EchoTime, "");
+    Put(d, DCM_EchoTrainLength, "");
+    Put(d, DCM_RepetitionTime, plan.GetRepetitionTimeMs() > 0 ?
+        DicomValues::FormatDecimal(plan.GetRepetitionTimeMs()) : std::string());
+    Put(d, DCM_SpacingBetweenSlices, DicomValues::FormatDecimal(plan.GetGeometry().GetSliceSpacing()));
+
+    const PixelEncoder& encoder = plan.GetEncoder();
+    if (encoder.GetRescaleSlope() != 1 || encoder.GetRescaleIntercept() != 0)
+    {
+      Put(d, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
+      Put(d, DCM_RescaleSlope, DicomValues::FormatDecimal(encoder.GetRescaleSlope()));
+    }
+  }
+
+
+  const char* CtImageIod::GetSopClassUid() const
+  {
+    return UID_CTImageStorage;
+  }
+
+
+  void CtImageIod::AddModalityModule(DcmDataset& d, const SeriesPlan& plan, int64_t t) const
+  {
+    // CT Image module (PS3.3 C.8.2.1)
+    Put(d, DCM_ImageType, "DERIVED\\SECONDARY\\AXIAL");
+    Put(d, DCM_KVP, "");
+    Put(d, DCM_AcquisitionNumber, "");
+
+    const PixelEncoder& encoder = plan.GetEncoder();
+    Put(d, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
+    Put(d, DCM_RescaleSlope, DicomValues::FormatDecimal(encoder.GetRescaleSlope()));
+    Put(d, DCM_RescaleType, "US");  // unspecified: the NIfTI does not say the values are Hounsfield units
+  }
+}

@@ -1,0 +1,27 @@
+#include "ConversionError.h"
+
+namespace NiftiToDicom
+{
+  ConversionError::ConversionError(ErrorKind kind, const std::string& message) :
+    std::runtime_error(message),
+    kind_(kind)
+  {
+  }
+
+  const char* ConversionError::KindName(ErrorKind kind)
+  {
+    switch (kind)
+    {
+      case ErrorKind::InvalidInput:
+        return "InvalidInput";
+      case ErrorKind::Unsupported:
+        return "Unsupported";
+      case ErrorKind::TooLarge:
+        return "TooLarge";
+      case ErrorKind::UnknownResource:
+        return "UnknownResource";
+      default:
+        return "Internal";
+    }
+  }
+}

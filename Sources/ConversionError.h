@@ -1,0 +1,34 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace NiftiToDicom
+{
+  // What went wrong, in the terms a client can act on. The plugin layer
+  // turns each kind into an HTTP status; the core never speaks HTTP.
+  enum class ErrorKind
+  {
+    InvalidInput,      // malformed request or file: fix the input
+    Unsupported,       // a valid NIfTI this version cannot represent in DICOM
+    TooLarge,          // exceeds a configured limit
+    UnknownResource,   // the parent study (or another referenced resource) is absent
+    Internal           // a bug or an Orthanc failure, not the client's fault
+  };
+
+  class ConversionError : public std::runtime_error
+  {
+  private:
+    ErrorKind kind_;
+
+  public:
+    ConversionError(ErrorKind kind, const std::string& message);
+
+    ErrorKind GetKind() const
+    {
+      return kind_;
+    }
+
+    static const char* KindName(ErrorKind kind);
+  };
+}

@@ -1,0 +1,88 @@
+#include "DicomValues.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace NiftiToDicom
+{
+  std::string DicomValues::FormatDecimal(double value)
+  {
+    if (!std::isfinite(value))
+    {
+      return "0";
+    }
+    if (value == 0)
+    {
+      return "0";  // also turns -0 into 0
+    }
+
+    char buffer[64];
+    for (int precision = 16; precision >= 1; precision--)
+    {
+      snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+      if (strlen(buffer) <= 16)
+      {
+        return buffer;
+      }
+    }
+    return "0";  // unreachable: "%.1g" of a finite double fits in 8 characters
+  }
+
+
+  std::string DicomValues::FormatDecimals(const std::vector<double>& values)
+  {
+    std::string s;
+    for (size_t i = 0; i < values.size(); i++)
+    {
+      if (i > 0)
+      {
+        s += "\\";
+      }
+      s += FormatDecimal(values[i]);
+    }
+    return s;
+  }
+
+
+  double DicomValues::RoundTripDecimal(double value)
+  {
+    return strtod(FormatDecimal(value).c_str(), nullptr);
+  }
+
+
+  std::string DicomValues::FormatDate(const std::tm& t)
+  {
+    char buffer[40];
+    snprintf(buffer, sizeof(buffer), "%04d%02d%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday);
+    return buffer;
+  }
+
+
+  std::string DicomValues::FormatTime(const std::tm& t)
+  {
+    char buffer[40];
+    snprintf(buffer, sizeof(buffer), "%02d%02d%02d", t.tm_hour, t.tm_min, t.tm_sec);
+    return buffer;
+  }
+
+
+  std::string DicomValues::TruncateUtf8(const std::string& value, size_t maxCharacters)
+  {
+    size_t characters = 0;
+    for (size_t i = 0; i < value.size(); i++)
+    {
+      // Count bytes that start a character (not continuation bytes 10xxxxxx)
+      if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80)
+      {
+        if (characters == maxCharacters)
+        {
+          return value.substr(0, i);
+        }
+        characters++;
+      }
+    }
+    return value;
+  }
+}

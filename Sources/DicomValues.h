@@ -1,0 +1,29 @@
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace NiftiToDicom
+{
+  // Formatting of DICOM value representations that DCMTK leaves to the caller.
+  class DicomValues
+  {
+  public:
+    // Decimal String: at most 16 characters, as much precision as fits.
+    static std::string FormatDecimal(double value);
+
+    // Several DS values separated by backslashes
+    static std::string FormatDecimals(const std::vector<double>& values);
+
+    // The value a DICOM reader gets back from FormatDecimal(value)
+    static double RoundTripDecimal(double value);
+
+    static std::string FormatDate(const std::tm& t);   // YYYYMMDD
+    static std::string FormatTime(const std::tm& t);   // HHMMSS
+
+    // Cuts a UTF-8 string to at most maxCharacters characters (not bytes),
+    // never inside a multi-byte sequence. Used for LO (64) and similar VRs.
+    static std::string TruncateUtf8(const std::string& value, size_t maxCharacters);
+  };
+}

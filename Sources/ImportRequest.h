@@ -1,0 +1,45 @@
+#pragma once
+
+#include "TagOverrides.h"
+
+#include <string>
+#include <vector>
+
+namespace NiftiToDicom
+{
+  enum class OutputModality
+  {
+    Auto,   // CT when the parent study is CT, else MR
+    MR,
+    CT
+  };
+
+  // The body of POST /nifti/import, validated. The NIfTI bytes are decoded
+  // from base64 once, here, and then moved along (never copied).
+  struct ImportRequest
+  {
+    std::string               nifti;             // .nii or .nii.gz bytes
+    std::string               parentStudy;       // Orthanc ID or StudyInstanceUID
+    std::string               seriesDescription; // may be empty
+    std::string               filename;          // may be empty
+    OutputModality            modality = OutputModality::Auto;
+    TagOverrides              tags;
+    std::vector<std::string>  warnings;
+
+    // Throws ConversionError: InvalidInput for malformed bodies, TooLarge when
+    // the decoded file would exceed maxNiftiBytes.
+    static ImportRequest Parse(const void* body, size_t size, size_t maxNiftiBytes);
+  };
+
+  class Base64
+  {
+  public:
+    // Strict decoder that tolerates line breaks and spaces (as written by
+    // "base64" without -w0). Returns false on any other character or on bad
+    // padding.
+    static bool Decode(std::string& target, const char* begin, const char* end);
+
+    // Number of bytes Decode() would produce, ignoring whitespace: an upper bound
+    static size_t DecodedSizeBound(size_t encodedLength);
+  };
+}

@@ -1,0 +1,154 @@
+#include "SeriesPlan.h"
+
+#include "DicomUid.h"
+#include "DicomValues.h"
+
+#include <nifti2_io.h>
+
+#include <cmath>
+#include <ctime>
+
+namespace NiftiToDicom
+{
+  namespace
+  {
+    std::string StripNiftiExtension(const std::string& filename)
+    {
+      std::string name = filename;
+      const size_t slash = name.find_last_of("/\\");
+      if (slash != std::string::npos)
+      {
+        name = name.substr(slash + 1);
+      }
+      for (const char* extension : { ".nii.gz", ".nii", ".gz" })
+      {
+        const std::string ext(extension);
+        if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+        {
+          return name.substr(0, name.size() - ext.size());
+        }
+      }
+      return name;
+    }
+
+    std::string Trim(const std::string& s)
+    {
+      const size_t first = s.find_first_not_of(" \t\r\n");
+      if (first == std::string::npos)
+      {
+        return "";
+      }
+      const size_t last = s.find_last_not_of(" \t\r\n");
+      return s.substr(first, last - first + 1);
+    }
+  }
+
+
+  SeriesPlan::SeriesPlan(const NiftiVolume& volume, const ParentStudyTags& parent, SeriesOptions&& options) :
+    volume_(volume),
+    parent_(parent),
+    options_(std::move(options)),
+    geometry_(volume.GetHeader()),
+    encoder_(volume),
+    seriesInstanceUid_(DicomUid::Generate()),
+    frameOfReferenceUid_(DicomUid::Generate()),
+    repetitionTimeMs_(0)
+  {
+    warnings_ = geometry_.GetWarnings();
+    warnings_.insert(warnings_.end(), encoder_.GetWarnings().begin(), encoder_.GetWarnings().end());
+
+    const std::time_t now = std::time(nullptr);
+    std::tm local;
+    localtime_r(&now, &local);
+    creationDate_ = DicomValues::FormatDate(local);
+    creationTime_ = DicomValues::FormatTime(local);
+
+    ChooseDescription();
+    ReadRepetitionTime();
+  }
+
+
+  void SeriesPlan::ChooseDescription()
+  {
+    const std::string fromFile = StripNiftiExtension(options_.sourceFilename);
+    const std::string descrip = Trim(volume_.GetHeader().descrip);
+
+    std::string description = Trim(options_.seriesDescription);
+    if (description.empty())
+    {
+      description = fromFile;
+    }
+    if (description.empty())
+    {
+      description = descrip;
+    }
+    if (description.empty())
+    {
+      description = "NIfTI import";
+    }
+
+    // SeriesDescription is LO: 64 characters
+    seriesDescription_ = DicomValues::TruncateUtf8(description, 64);
+    if (seriesDescription_ != description)
+    {
+      warnings_.push_back("The series description was cut to 64 characters, the DICOM maximum");
+    }
+
+    // DerivationDescription is ST: 1024 characters
+    std::string derivation = "Converted from NIfTI-" + std::to_string(volume_.GetHeader().version);
+    if (!options_.sourceFilename.empty())
+    {
+      derivation += " file \"" + options_.sourceFilename + "\"";
+    }
+    derivation += std::string(" (") + volume_.GetHeader().GetDatatypeName() + ", geometry from the " +
+      geometry_.GetSourceName() + ")";
+    if (!encoder_.IsLossless())
+    {
+      derivation += ", values quantised to 16 bits (max error " +
+        DicomValues::FormatDecimal(encoder_.GetMaxError()) + ")";
+    }
+    derivation += " by the Orthanc NIfTI-to-DICOM plugin " NIFTI_TO_DICOM_VERSION;
+    derivationDescription_ = DicomValues::TruncateUtf8(derivation, 1024);
+  }
+
+
+  void SeriesPlan::ReadRepetitionTime()
+  {
+    const NiftiHeader& header = volume_.GetHeader();
+    if (volume_.GetTimePoints() <= 1)
+    {
+      return;
+    }
+
+    const double tr = header.pixdim[4];
+    if (!std::isfinite(tr) || tr <= 0)
+    {
+      return;
+    }
+
+    switch (header.xyztUnits & 0x38)
+    {
+      case NIFTI_UNITS_SEC:
+        if (tr > 100)
+        {
+          // A TR of minutes is implausible: such files store milliseconds under a "seconds" unit
+          repetitionTimeMs_ = tr;
+          warnings_.push_back("pixdim[4] (TR) is " + DicomValues::FormatDecimal(tr) + " with unit seconds, "
+                              "which is implausible: it was read as milliseconds");
+        }
+        else
+        {
+          repetitionTimeMs_ = tr * 1000.0;
+        }
+        break;
+      case NIFTI_UNITS_MSEC:
+        repetitionTimeMs_ = tr;
+        break;
+      case NIFTI_UNITS_USEC:
+        repetitionTimeMs_ = tr / 1000.0;
+        break;
+      default:
+        break;  // unknown unit: leave RepetitionTime empty rather than guess
+    }
+  }
+}

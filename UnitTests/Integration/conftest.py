@@ -1,0 +1,261 @@
+"""Fixtures of the NIfTI-to-DICOM integration tests.
+
+Run with Debian's interpreter (it has nibabel, pydicom, numpy and pytest):
+
+    /usr/bin/python3 -m pytest UnitTests/Integration -v
+
+The plugin under test is $NIFTI_PLUGIN_PATH, else <repo>/build/libOrthancNiftiToDicom.so. When it is
+missing or does not load, the tests fail (they are never skipped).
+"""
+
+import os
+import shutil
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import nibabel as nib  # noqa: E402
+import pydicom  # noqa: E402
+from pydicom.uid import generate_uid  # noqa: E402
+
+import dicom_tools  # noqa: E402
+import nifti_cases  # noqa: E402
+from orthanc_harness import OrthancServer, nifti_plugin_path, NEURO_PLUGIN_PATH, HarnessError  # noqa: E402
+
+# The session's Orthanc refuses NIfTI files above this size (in MB): small enough for the 413 test,
+# larger than every valid input of the suite (the biggest decodes to 1.2 MB).
+MAX_UPLOAD_MB = 2
+
+UTF8_PATIENT_NAME = "Müller^Jürgen=山田^太郎"
+UTF8_STUDY_DESCRIPTION = "Hirn-Übersicht 頭部MRI"
+UTF8_REFERRING = "Núñez^José"
+
+_SERVER = None  # the session's Orthanc, for the failure report hook
+
+
+# --------------------------------------------------------------------------- failure reports
+_LOG_OFFSETS = {}
+
+
+@pytest.fixture(autouse=True)
+def _remember_log_offset(request):
+    """Where Orthanc's log stood when a test started, to show only its own part on failure."""
+    if _SERVER is not None:
+        _LOG_OFFSETS[request.node.nodeid] = _SERVER.log_size()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when in ("setup", "call") and report.failed and _SERVER is not None:
+        try:
+            offset = _LOG_OFFSETS.get(item.nodeid)
+            if offset is None:
+                tail = _SERVER.log_tail(40)
+            else:
+                tail = _SERVER.log_since(offset, limit=40)
+        except Exception as e:  # pragma: no cover
+            tail = "(could not read the log: %s)" % e
+        report.sections.append(("Orthanc log during the test (%s)" % _SERVER.log_path, tail))
+
+
+# --------------------------------------------------------------------------- server
+@pytest.fixture(scope="session")
+def orthanc():
+    global _SERVER
+    keep = os.environ.get("KEEP_ORTHANC_DIR") == "1"
+    server = OrthancServer(plugins=[nifti_plugin_path(), NEURO_PLUGIN_PATH],
+                           extra_config={"NiftiToDicom": {"MaximumUploadSize": MAX_UPLOAD_MB}},
+                           keep_workdir=keep)
+    try:
+        server.start()
+    except HarnessError:
+        server.cleanup()
+        raise
+    _SERVER = server
+    plugins = server.plugins_loaded()
+    ours = [p for p in plugins if p not in ("explorer.js", "neuro")]
+    if not ours:
+        tail = server.log_tail(40)
+        server.stop()
+        raise HarnessError("Orthanc started but the NIfTI plugin (%s) is not registered; /plugins = %s\n%s"
+                           % (nifti_plugin_path(), plugins, tail))
+    yield server
+    alive = server.alive()
+    code = server.stop()
+    print("\nOrthanc stopped (exit code %s); log: %s" % (code, server.log_path))
+    if not keep and alive:
+        server.cleanup()
+    else:
+        print("Orthanc working directory kept: %s" % server.workdir)
+    _SERVER = None
+
+
+# --------------------------------------------------------------------------- parent studies
+class Parent:
+    def __init__(self, key, dataset, answer, orthanc):
+        self.key = key
+        self.dataset = dataset
+        self.orthanc_id = answer["ParentStudy"]
+        self.series_id = answer["ParentSeries"]
+        self.study_uid = str(dataset.StudyInstanceUID)
+        self.series_uid = str(dataset.SeriesInstanceUID)
+        self.modality = str(dataset.Modality)
+
+
+def utf8_parent_dataset():
+    """A copy of MR_small with UTF-8 names and fresh UIDs (a third patient/study)."""
+    ds = pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm"))
+    ds.SpecificCharacterSet = "ISO_IR 192"
+    ds.PatientName = UTF8_PATIENT_NAME
+    ds.PatientID = "UTF8-PATIENT-1"
+    ds.PatientBirthDate = "19700101"
+    ds.PatientSex = "M"
+    ds.StudyDescription = UTF8_STUDY_DESCRIPTION
+    ds.ReferringPhysicianName = UTF8_REFERRING
+    ds.AccessionNumber = "ACC-UTF8-1"
+    ds.StudyID = "S8"
+    ds.StudyDate = "20230405"
+    ds.StudyTime = "101112"
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.FrameOfReferenceUID = generate_uid()
+    return ds
+
+
+def _dataset_bytes(ds):
+    import io
+    buf = io.BytesIO()
+    ds.save_as(buf, write_like_original=False)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def parents(orthanc):
+    result = {}
+    sources = {
+        "MR": pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm")),
+        "CT": pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "CT_small.dcm")),
+        "UTF8": utf8_parent_dataset(),
+    }
+    for key, ds in sources.items():
+        answer = orthanc.upload_dicom(_dataset_bytes(ds))
+        result[key] = Parent(key, ds, answer, orthanc)
+    return result
+
+
+# --------------------------------------------------------------------------- imports
+class ImportResult:
+    """One POST /nifti/import of a case, with everything downloaded and converted back, lazily."""
+
+    def __init__(self, case, path, parent, response, workdir, orthanc):
+        self.case = case
+        self.path = path
+        self.parent = parent
+        self.response = response
+        self.workdir = workdir
+        self.orthanc = orthanc
+        self.original = nib.load(path)
+        self.answer = response.json_or_none() if response.ok else None
+        self._files = None
+        self._datasets = None
+        self._dcm2niix = None
+        self._dciodvfy = None
+        self._dcentvfy = None
+
+    def require_success(self):
+        assert self.response.status == 200, \
+            "import of %s (%s) failed: %s" % (self.case.name, self.case.description, self.response.describe())
+        assert isinstance(self.answer, dict), "answer is not a JSON object: %s" % self.response.describe()
+        assert isinstance(self.answer.get("ID"), str) and self.answer["ID"], \
+            "answer has no series ID: %s" % self.answer
+
+    @property
+    def series_id(self):
+        self.require_success()
+        return self.answer["ID"]
+
+    @property
+    def dicom_dir(self):
+        return os.path.join(self.workdir, "dicom")
+
+    @property
+    def files(self):
+        if self._files is None:
+            self.require_success()
+            data = self.orthanc.get_bytes("/series/%s/archive" % self.series_id)
+            if os.path.isdir(self.dicom_dir):
+                shutil.rmtree(self.dicom_dir)
+            self._files = dicom_tools.extract_zip(data, self.dicom_dir)
+            assert self._files, "the archive of series %s is empty" % self.series_id
+        return self._files
+
+    @property
+    def datasets(self):
+        if self._datasets is None:
+            self._datasets = [pydicom.dcmread(f) for f in self.files]
+        return self._datasets
+
+    @property
+    def dcm2niix(self):
+        if self._dcm2niix is None:
+            self._dcm2niix = dicom_tools.run_dcm2niix(self.dicom_dir if self.files else None,
+                                                      os.path.join(self.workdir, "dcm2niix"))
+        return self._dcm2niix
+
+    @property
+    def dciodvfy(self):
+        if self._dciodvfy is None:
+            self._dciodvfy = dicom_tools.run_dciodvfy_all(self.files)
+        return self._dciodvfy
+
+    @property
+    def dcentvfy(self):
+        if self._dcentvfy is None:
+            self._dcentvfy = dicom_tools.run_dcentvfy(self.files)
+        return self._dcentvfy
+
+    @property
+    def expected_instances(self):
+        shape = list(self.original.shape) + [1, 1]
+        return int(shape[2]) * int(shape[3])
+
+    def warnings(self):
+        self.require_success()
+        return self.answer.get("Warnings")
+
+
+class ImportCache:
+    def __init__(self, orthanc, parents, root):
+        self.orthanc = orthanc
+        self.parents = parents
+        self.root = root
+        self.results = {}
+
+    def get(self, name):
+        if name not in self.results:
+            case = nifti_cases.CASES_BY_NAME[name]
+            workdir = os.path.join(self.root, name)
+            path = case.materialize(os.path.join(workdir, "input"))
+            with open(path, "rb") as f:
+                data = f.read()
+            parent = self.parents[case.parent]
+            response = self.orthanc.nifti_import(data, parent.orthanc_id, **case.request)
+            self.results[name] = ImportResult(case, path, parent, response, workdir, self.orthanc)
+        return self.results[name]
+
+
+@pytest.fixture(scope="session")
+def imports(orthanc, parents, tmp_path_factory):
+    return ImportCache(orthanc, parents, str(tmp_path_factory.mktemp("imports")))
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    return str(tmp_path)

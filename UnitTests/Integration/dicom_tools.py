@@ -1,0 +1,243 @@
+"""Independent checkers used by the integration tests: dcm2niix (DICOM -> NIfTI), dciodvfy / dcentvfy
+(dicom3tools validators), and a comparison of two NIfTI images in world space."""
+
+import concurrent.futures
+import glob
+import io
+import os
+import re
+import subprocess
+import zipfile
+
+import numpy as np
+
+DCM2NIIX = "/usr/bin/dcm2niix"
+DCIODVFY = "/usr/bin/dciodvfy"
+DCENTVFY = "/usr/bin/dcentvfy"
+
+UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+
+
+def valid_uid(uid):
+    return isinstance(uid, str) and 0 < len(uid) <= 64 and UID_RE.match(uid) is not None
+
+
+# --------------------------------------------------------------------------- files
+def extract_zip(data, directory):
+    """Extract an Orthanc archive (bytes) into `directory`; returns the list of extracted files."""
+    os.makedirs(directory, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        z.extractall(directory)
+        names = [n for n in z.namelist() if not n.endswith("/")]
+    return sorted(os.path.join(directory, n) for n in names)
+
+
+# --------------------------------------------------------------------------- dcm2niix
+class Dcm2niixResult:
+    def __init__(self, niftis, output, returncode):
+        self.niftis = niftis
+        self.output = output
+        self.returncode = returncode
+
+
+def run_dcm2niix(dicom_dir, out_dir):
+    """`dcm2niix -z n -f out -o out_dir dicom_dir`; returns the NIfTI files it wrote and its output."""
+    os.makedirs(out_dir, exist_ok=True)
+    p = subprocess.run([DCM2NIIX, "-z", "n", "-f", "out", "-o", out_dir, dicom_dir],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    niftis = sorted(glob.glob(os.path.join(out_dir, "*.nii")))
+    return Dcm2niixResult(niftis, p.stdout.decode("utf-8", errors="replace"), p.returncode)
+
+
+# --------------------------------------------------------------------------- dicom3tools
+class Validation:
+    def __init__(self, path, errors, warnings, output, returncode):
+        self.path = path
+        self.errors = errors
+        self.warnings = warnings
+        self.output = output
+        self.returncode = returncode
+
+
+def _classify(text):
+    lines = text.splitlines()
+    errors = [l for l in lines if l.startswith("Error")]
+    warnings = [l for l in lines if l.startswith("Warning")]
+    return errors, warnings
+
+
+def run_dciodvfy(path):
+    p = subprocess.run([DCIODVFY, path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    text = p.stdout.decode("utf-8", errors="replace")
+    errors, warnings = _classify(text)
+    return Validation(path, errors, warnings, text, p.returncode)
+
+
+def run_dciodvfy_all(paths, workers=2):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run_dciodvfy, paths))
+
+
+def run_dcentvfy(paths):
+    p = subprocess.run([DCENTVFY] + list(paths), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    text = p.stdout.decode("utf-8", errors="replace")
+    errors, warnings = _classify(text)
+    return Validation(" ".join(paths[:1]) + " ...", errors, warnings, text, p.returncode)
+
+
+# --------------------------------------------------------------------------- world-space comparison
+def _shape3(img):
+    shape = list(img.shape)
+    while len(shape) < 3:
+        shape.append(1)
+    return shape
+
+
+def _data4(img):
+    """Scaled data as float64 with 4 dimensions."""
+    data = np.asarray(img.get_fdata(dtype=np.float64))
+    while data.ndim < 4:
+        data = data[..., np.newaxis]
+    if data.ndim > 4:
+        raise AssertionError("image with more than 4 dimensions: %s" % (data.shape,))
+    return data
+
+
+class WorldComparison:
+    """Result of compare_world: `problems` is empty when both images agree."""
+
+    def __init__(self):
+        self.problems = []
+        self.max_abs_diff = None
+        self.max_position_error_mm = None
+        self.aligned_original = None   # original data resampled (permuted/flipped) onto the other grid
+        self.other = None
+
+    def fail(self, msg):
+        self.problems.append(msg)
+
+    def __bool__(self):
+        return not self.problems
+
+    def report(self):
+        return "\n".join(self.problems)
+
+
+def compare_world(original, other, data_atol=0.0, data_rtol=1e-6, position_tol_mm=0.01,
+                  direction_tol=1e-4, nan_mask_original=True, reference_affine=None, check_origin=True):
+    """Compare two images voxel by voxel at the same world positions.
+
+    `other` (e.g. the dcm2niix output) may use any voxel order (axis permutation and flips) as long
+    as every one of its voxel centres lies on a voxel centre of `original` within position_tol_mm,
+    the grids are the same, and values agree (|a - b| <= data_atol + data_rtol*|a|; non-finite
+    voxels of the original are ignored when nan_mask_original). Axes of length 1 are allowed to
+    have any direction (single-slice volumes). 4D images must have the same number of volumes.
+    `reference_affine` replaces original.affine (used for files without a transform); with
+    check_origin=False the placement is ignored (only axes, spacing and data are compared).
+    """
+    res = WorldComparison()
+    ao = np.asarray(reference_affine if reference_affine is not None else original.affine, dtype=np.float64)
+    ar = np.asarray(other.affine, dtype=np.float64)
+    so, sr = _shape3(original), _shape3(other)
+    t = np.linalg.inv(ao) @ ar       # other's voxel index -> original's voxel index
+    perm = [None, None, None]
+    signs = [1, 1, 1]
+    used = set()
+    for i in range(3):
+        if sr[i] == 1:
+            continue
+        col = t[:3, i]
+        p = int(np.argmax(np.abs(col)))
+        s = 1 if col[p] > 0 else -1
+        if p in used:
+            res.fail("axis %d of the round trip maps onto original axis %d twice (T=%s)" % (i, p, np.round(t, 4).tolist()))
+            return res
+        used.add(p)
+        perm[i], signs[i] = p, s
+        if sr[i] != so[p]:
+            res.fail("round-trip axis %d has %d voxels, original axis %d has %d" % (i, sr[i], p, so[p]))
+        vo = ao[:3, p] * s
+        vr = ar[:3, i]
+        dir_err = np.max(np.abs(vo / np.linalg.norm(vo) - vr / np.linalg.norm(vr)))
+        if dir_err > direction_tol:
+            res.fail("direction of round-trip axis %d differs from original axis %d by %.2e (original %s, round trip %s)"
+                     % (i, p, dir_err, np.round(vo, 6).tolist(), np.round(vr, 6).tolist()))
+        spacing_err = abs(np.linalg.norm(vo) - np.linalg.norm(vr))
+        if spacing_err > 1e-3:
+            res.fail("voxel spacing along round-trip axis %d is %.6f mm, original axis %d has %.6f mm"
+                     % (i, np.linalg.norm(vr), p, np.linalg.norm(vo)))
+    # Axes of length 1: give them the remaining original axes, which must have length 1 too.
+    for i in range(3):
+        if perm[i] is None:
+            remaining = [p for p in range(3) if p not in used]
+            ones = [p for p in remaining if so[p] == 1] or remaining
+            p = ones[0]
+            used.add(p)
+            perm[i] = p
+            if so[p] != 1:
+                res.fail("round-trip axis %d has 1 voxel, original axis %d has %d" % (i, p, so[p]))
+    if sorted(perm) != [0, 1, 2]:
+        res.fail("could not match the axes (perm=%s)" % perm)
+        return res
+    if res.problems:
+        return res
+
+    def original_index(idx_r):
+        idx_o = np.zeros(3)
+        for a in range(3):
+            p = perm[a]
+            if so[p] == 1:
+                idx_o[p] = 0
+            elif signs[a] > 0:
+                idx_o[p] = idx_r[a]
+            else:
+                idx_o[p] = so[p] - 1 - idx_r[a]
+        return idx_o
+
+    if not check_origin:
+        ao = ao.copy()
+        ao[:3, 3] += (ar @ np.array([0.0, 0.0, 0.0, 1.0]) - ao @ np.append(original_index(np.zeros(3)), 1.0))[:3]
+
+    # World positions of the corners (the maps are affine, corners bound the error everywhere). For a
+    # single slice, only its in-plane corners exist: the slice normal and thickness are not compared.
+    worst = 0.0
+    for ci in range(8):
+        idx_r = np.array([(sr[a] - 1) if (ci >> a) & 1 else 0 for a in range(3)], dtype=float)
+        idx_o = original_index(idx_r)
+        wr = ar @ np.append(idx_r, 1.0)
+        wo = ao @ np.append(idx_o, 1.0)
+        err = float(np.max(np.abs(wr[:3] - wo[:3])))
+        worst = max(worst, err)
+    res.max_position_error_mm = worst
+    if worst > position_tol_mm:
+        res.fail("voxel positions differ by up to %.4f mm (tolerance %.4f mm); original affine:\n%s\nround-trip affine:\n%s"
+                 % (worst, position_tol_mm, np.round(ao, 5), np.round(ar, 5)))
+
+    do = _data4(original)
+    dr = _data4(other)
+    if do.shape[3] != dr.shape[3]:
+        res.fail("original has %d volumes, round trip has %d (shape %s vs %s)"
+                 % (do.shape[3], dr.shape[3], original.shape, other.shape))
+        return res
+    aligned = np.transpose(do, perm + [3])
+    for a in range(3):
+        if signs[a] < 0 and sr[a] > 1:
+            aligned = np.flip(aligned, axis=a)
+    if aligned.shape != dr.shape:
+        res.fail("data shapes differ after alignment: %s vs %s" % (aligned.shape, dr.shape))
+        return res
+    res.aligned_original = aligned
+    res.other = dr
+    finite = np.isfinite(aligned) if nan_mask_original else np.ones(aligned.shape, bool)
+    diff = np.abs(aligned - dr)
+    diff[~finite] = 0.0
+    allowed = data_atol + data_rtol * np.abs(np.where(finite, aligned, 0.0))
+    bad = diff > allowed
+    res.max_abs_diff = float(diff.max()) if diff.size else 0.0
+    if bad.any():
+        where = np.argwhere(bad)
+        first = tuple(int(x) for x in where[0])
+        res.fail("%d of %d voxels differ beyond the tolerance (atol %.6g); max |diff| = %.6g; first at %s: "
+                 "original %.6g, round trip %.6g"
+                 % (bad.sum(), bad.size, data_atol, res.max_abs_diff, first, aligned[first], dr[first]))
+    return res
