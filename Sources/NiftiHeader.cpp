@@ -378,8 +378,7 @@ namespace NiftiToDicom
     if (header.intentCode >= 3000 && header.intentCode < 3100)
     {
       throw ConversionError(ErrorKind::Unsupported,
-                            std::string("The NIfTI file is a CIFTI ") + nifti_intent_string(header.intentCode) +
-                            " (intent code " + std::to_string(header.intentCode) +
+                            "The NIfTI file is a CIFTI file (intent code " + std::to_string(header.intentCode) +
                             "): it holds surface or connectivity data, not a volume, and has no DICOM image form");
     }
 

@@ -24,9 +24,11 @@ import dicom_tools  # noqa: E402
 import nifti_cases  # noqa: E402
 from orthanc_harness import OrthancServer, nifti_plugin_path, NEURO_PLUGIN_PATH, HarnessError  # noqa: E402
 
-# The session's Orthanc refuses NIfTI files above this size (in MB): small enough for the 413 test,
-# larger than every valid input of the suite (the biggest decodes to 1.2 MB).
+# The session's Orthanc refuses NIfTI files above this size (in MB), as sent (MaximumUploadSize) and
+# once decompressed (MaximumVolumeSize): small enough for the 413 tests, larger than every valid input
+# of the suite (the biggest decodes to 1.2 MB).
 MAX_UPLOAD_MB = 2
+MAX_VOLUME_MB = 2
 
 UTF8_PATIENT_NAME = "Müller^Jürgen=山田^太郎"
 UTF8_STUDY_DESCRIPTION = "Hirn-Übersicht 頭部MRI"
@@ -69,7 +71,8 @@ def orthanc():
     global _SERVER
     keep = os.environ.get("KEEP_ORTHANC_DIR") == "1"
     server = OrthancServer(plugins=[nifti_plugin_path(), NEURO_PLUGIN_PATH],
-                           extra_config={"NiftiToDicom": {"MaximumUploadSize": MAX_UPLOAD_MB}},
+                           extra_config={"NiftiToDicom": {"MaximumUploadSize": MAX_UPLOAD_MB,
+                                                            "MaximumVolumeSize": MAX_VOLUME_MB}},
                            keep_workdir=keep)
     try:
         server.start()
@@ -129,24 +132,51 @@ def utf8_parent_dataset():
     return ds
 
 
-def _dataset_bytes(ds):
+def dataset_bytes(ds):
     import io
     buf = io.BytesIO()
     ds.save_as(buf, write_like_original=False)
     return buf.getvalue()
 
 
+def fresh_copy(filename, patient_id, patient_name):
+    """A pydicom test file with new Study/Series/SOP UIDs and another patient: a new parent study."""
+    ds = pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, filename))
+    ds.PatientID = patient_id
+    ds.PatientName = patient_name
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    return ds
+
+
+class ParentStudies(dict):
+    """Parent studies by key; upload() adds more (each test that needs a pristine study makes one)."""
+
+    def __init__(self, orthanc):
+        dict.__init__(self)
+        self.orthanc = orthanc
+
+    def upload(self, key, ds):
+        answer = self.orthanc.upload_dicom(dataset_bytes(ds))
+        self[key] = Parent(key, ds, answer, self.orthanc)
+        return self[key]
+
+
 @pytest.fixture(scope="session")
 def parents(orthanc):
-    result = {}
-    sources = {
-        "MR": pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm")),
-        "CT": pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "CT_small.dcm")),
-        "UTF8": utf8_parent_dataset(),
-    }
-    for key, ds in sources.items():
-        answer = orthanc.upload_dicom(_dataset_bytes(ds))
-        result[key] = Parent(key, ds, answer, orthanc)
+    """MR: pydicom's MR_small; CT: CT_small; CT2: another CT study (receives an MR-requested import);
+    UTF8: an MR study with UTF-8 names; LATIN1: a CT study in ISO_IR 100 with accented names."""
+    result = ParentStudies(orthanc)
+    result.upload("MR", pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm")))
+    result.upload("CT", pydicom.dcmread(os.path.join(nifti_cases.PYDICOM_FILES, "CT_small.dcm")))
+    result.upload("CT2", fresh_copy("CT_small.dcm", "CT2-PATIENT", "Second^CT"))
+    result.upload("UTF8", utf8_parent_dataset())
+    latin1 = fresh_copy("CT_small.dcm", "LATIN1-PATIENT", "Müller^Jürgen")  # CT_small is ISO_IR 100
+    latin1.StudyDescription = "Thorax, Übersicht"
+    latin1.ReferringPhysicianName = "Dr. Gómez"
+    result.upload("LATIN1", latin1)
     return result
 
 

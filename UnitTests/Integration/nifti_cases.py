@@ -27,7 +27,7 @@ class Case:
 
     def __init__(self, name, builder=None, path=None, parent="MR", kind="int", compare="world",
                  request=None, expect_sop="MR", warning_contains=None, expect_warning=False,
-                 expect_rescale=None, description=""):
+                 expect_rescale=None, unit_scale=1.0, description=""):
         self.name = name
         self.builder = builder          # callable(directory) -> path of the written file
         self.path = path                # real file
@@ -39,7 +39,12 @@ class Case:
         self.warning_contains = warning_contains  # a string the Warnings must contain (e.g. a count)
         self.expect_warning = expect_warning
         self.expect_rescale = expect_rescale      # (slope, intercept) expected in every instance
+        self.unit_scale = unit_scale              # xyzt_units -> mm (1000 for metres, 0.001 for micrometres)
         self.description = description
+
+    def world_affine(self, img):
+        """The original's affine in millimetres (DICOM's unit)."""
+        return np.diag([self.unit_scale] * 3 + [1.0]) @ np.asarray(img.affine, dtype=float)
 
     def materialize(self, directory):
         """Path of the NIfTI file of this case (written into `directory` if generated)."""
@@ -230,6 +235,123 @@ def build_f32_integers(d):
     return save(nifti1(data, lh_affine(zooms=(1.0, 1.0, 1.5))), d, "f32_integers.nii")
 
 
+def build_u32_fits(d):
+    data = as_int(phantom((20, 18, 12), seed=22, high=60000), np.uint32)
+    return save(nifti1(data, lh_affine(zooms=(1.0, 1.0, 1.5))), d, "u32_fits16.nii")
+
+
+def build_i64_wide(d):
+    data = as_int(phantom((20, 18, 12), seed=23, low=-2.0e9, high=5.0e9), np.int64)
+    img = nib.Nifti1Image(data, lh_affine(zooms=(1.0, 1.0, 1.5)), dtype=np.int64)
+    aff = lh_affine(zooms=(1.0, 1.0, 1.5))
+    img.set_sform(aff, code=2)
+    img.set_qform(aff, code=2)
+    return save(img, d, "i64_wide.nii.gz")
+
+
+def build_sform_wins(d):
+    """sform_code 2 and qform_code 1 with a DIFFERENT qform (rotated, shifted): the sform must win."""
+    sform = rh_affine(zooms=(0.9, 1.1, 2.0), rot=rotation(20.0, 5.0, -12.0), origin=(-30.0, 12.0, 40.0))
+    qform = lh_affine(zooms=(0.9, 1.1, 2.0), rot=rotation(-15.0, 0.0, 30.0), origin=(10.0, -10.0, -10.0))
+    data = as_int(phantom((18, 20, 12), seed=24, high=2000), np.int16)
+    img = nib.Nifti1Image(data, None)
+    img.header.set_qform(qform, code=1)
+    img.header.set_sform(sform, code=2)
+    img.header.set_xyzt_units("mm", "sec")
+    path = os.path.join(d, "sform_wins.nii")
+    img.to_filename(path)
+    return path
+
+
+def _write_patched(img, d, filename, patches):
+    """Write `img` as a single-file .nii with raw header fields overwritten: [(offset, fmt, value)]."""
+    raw = img.to_bytes()
+    for offset, fmt, value in patches:
+        raw = patch_header(raw, offset, fmt, value)
+    path = os.path.join(d, filename)
+    with open(path, "wb") as f:
+        f.write(raw)
+    return path
+
+
+def build_qfac_zero(d):
+    """qform only, right-handed oblique, pixdim[0] = 0 (to be read as qfac = +1)."""
+    aff = rh_affine(zooms=(1.2, 1.0, 2.5), rot=rotation(-10.0, 8.0, 25.0), origin=(-20.0, 30.0, -5.0))
+    data = as_int(phantom((20, 16, 10), seed=25, high=1800), np.int16)
+    img = nib.Nifti1Image(data, None)
+    img.header.set_qform(aff, code=1)
+    img.header.set_sform(None, code=0)
+    img.header.set_xyzt_units("mm", "sec")
+    return _write_patched(img, d, "qfac_zero.nii", [(76, "f", 0.0)])
+
+
+def build_slope_zero(d):
+    """scl_slope = 0 means 'no scaling': the scl_inter of 100 stored beside it must be ignored."""
+    data = as_int(phantom((20, 18, 10), seed=26, high=1500), np.int16)
+    img = nifti1(data, lh_affine(zooms=(1.0, 1.0, 2.0)))
+    return _write_patched(img, d, "slope_zero.nii", [(112, "f", 0.0), (116, "f", 100.0)])
+
+
+def build_dim0_mismatch(d):
+    """dim[0] = 3 but junk in dim[4] and dim[5]: only dim[1..3] count."""
+    data = as_int(phantom((20, 18, 10), seed=27, high=1500), np.int16)
+    img = nifti1(data, lh_affine(zooms=(1.0, 1.0, 2.0)))
+    return _write_patched(img, d, "dim0_mismatch.nii", [(48, "h", 7), (50, "h", 3)])
+
+
+def build_mni_space(d):
+    """A template-space map (sform_code 4 = MNI_152, qform 0), 2 mm isotropic, float."""
+    aff = make_affine(np.eye(3), (-2.0, 2.0, 2.0), (90.0, -126.0, -72.0))
+    data = phantom((24, 28, 20), seed=28, low=-3.0, high=6.0).astype(np.float32)
+    img = nib.Nifti1Image(data, aff)
+    img.set_sform(aff, code=4)
+    img.set_qform(None, code=0)
+    img.header.set_xyzt_units("mm", "sec")
+    img.header.set_intent("z score")
+    return save(img, d, "zstat_mni.nii.gz")
+
+
+def build_pixdim_zero_sform(d):
+    """Valid sform (code 2) but pixdim[1..3] = 0: the sform alone defines the geometry."""
+    data = as_int(phantom((18, 16, 10), seed=29, high=1200), np.int16)
+    img = nifti1(data, lh_affine(zooms=(1.5, 1.0, 2.0)), qform_code=0)
+    return _write_patched(img, d, "pixdim_zero.nii", [(80, "f", 0.0), (84, "f", 0.0), (88, "f", 0.0)])
+
+
+def _units_case(d, unit, factor, filename):
+    """The same oblique volume as build_oblique_lh written in another spatial unit (factor: unit -> mm)."""
+    aff = lh_affine(zooms=(0.7, 1.3, 2.5))
+    aff_unit = np.diag([1.0 / factor] * 3 + [1.0]) @ aff
+    data = as_int(phantom((20, 24, 12), seed=31, high=3000), np.int16)
+    img = nifti1(data, aff_unit)
+    img.header.set_xyzt_units(unit, "sec")
+    return save(img, d, filename)
+
+
+def build_units_meter(d):
+    return _units_case(d, "meter", 1000.0, "units_meter.nii")
+
+
+def build_units_micron(d):
+    return _units_case(d, "micron", 0.001, "units_micron.nii")
+
+
+def build_nifti2_big_endian(d):
+    data = as_int(phantom((16, 18, 10), seed=32, high=3000), np.int16)
+    aff = lh_affine(zooms=(1.1, 0.9, 2.2), rot=rotation(3.0, -12.0, 7.0))
+    img = nib.Nifti2Image(data, aff, header=nib.Nifti2Header(endianness=">"))
+    img.set_sform(aff, code=2)
+    img.set_qform(aff, code=2)
+    img.header.set_xyzt_units("mm", "sec")
+    return save(img, d, "nifti2_big_endian.nii.gz")
+
+
+def build_4d_one_volume(d):
+    """dim[0] = 4 with dim[4] = 1: a single volume."""
+    data = as_int(phantom((16, 14, 8, 1), seed=33, high=1000), np.int16)
+    return save(nifti1(data, lh_affine(zooms=(2.0, 2.0, 3.0))), d, "one_volume_4d.nii")
+
+
 NAN_COUNT = 37
 INF_COUNT = 5
 
@@ -302,10 +424,16 @@ CASES = [
     Case("gen_oblique_lh", build_oblique_lh, description="oblique, left-handed, 0.7x1.3x2.5 mm"),
     Case("gen_aniso_axial", build_aniso_axial, description="axial, non-square pixels"),
     Case("gen_sagittal", build_sagittal_rh, description="sagittal slices"),
+    Case("gen_sform_wins", build_sform_wins, description="sform and a different qform: sform must be used"),
     Case("gen_qform_only", build_qform_only, description="qform only, qfac=-1, misleading sform code 0"),
+    Case("gen_qfac_zero", build_qfac_zero, description="qform only, pixdim[0] = 0 read as qfac +1"),
+    Case("gen_mni_zstat", build_mni_space, kind="float", description="MNI template space z-map"),
+    Case("gen_units_meter", build_units_meter, unit_scale=1000.0, description="xyzt_units metres"),
+    Case("gen_units_micron", build_units_micron, unit_scale=0.001, description="xyzt_units micrometres"),
     Case("gen_no_transform", build_no_transform, compare="no_transform", expect_warning=True,
          description="qform_code = sform_code = 0"),
     Case("gen_4d", build_4d, description="4D, 3 volumes"),
+    Case("gen_4d_one_volume", build_4d_one_volume, description="dim[4] = 1"),
     Case("gen_single_slice", build_single_slice, description="dim[3] = 1"),
     Case("gen_square_axial", build_square_axial, description="square pixels (neuro cross-check)"),
     # Data types.
@@ -313,17 +441,26 @@ CASES = [
     Case("gen_i8", build_i8),
     Case("gen_u16_full_range", build_u16),
     Case("gen_i32_fits16", build_i32_fits),
+    Case("gen_u32_fits16", build_u32_fits),
     Case("gen_i32_wide", build_i32_wide, kind="float", description="int32 beyond 16 bits: rescaled"),
+    Case("gen_i64_wide", build_i64_wide, kind="float", description="int64 beyond 16 bits: rescaled"),
     Case("gen_f64_fa", build_f64, kind="float"),
     Case("gen_f32_integers", build_f32_integers, description="float32 with integer values: lossless"),
     Case("gen_f32_nan_inf", build_f32_nan, kind="float", expect_warning=True,
          warning_contains=str(NAN_COUNT + INF_COUNT), description="37 NaN + 5 Inf voxels"),
     Case("gen_scaled_i16", build_scaled_i16, expect_rescale=(SCALED_SLOPE, SCALED_INTER)),
     Case("gen_nifti2", build_nifti2),
+    Case("gen_nifti2_big_endian", build_nifti2_big_endian),
+    Case("gen_slope_zero", build_slope_zero, description="scl_slope 0 (no scaling), scl_inter 100 ignored"),
+    Case("gen_pixdim_zero_sform", build_pixdim_zero_sform, description="pixdim 0, valid sform"),
+    Case("gen_dim0_mismatch", build_dim0_mismatch, description="dim[0] = 3, junk in dim[4..5]"),
     # Modality / parent variants.
     Case("gen_ct_parent", build_ct_hu, parent="CT", expect_sop="CT", description="CT parent: CT by default"),
     Case("gen_ct_requested", build_ct_hu, parent="MR", expect_sop="CT", request={"Modality": "CT"},
          description="MR parent, Modality CT requested"),
+    Case("gen_mr_in_ct_parent", build_u8, parent="CT2", expect_sop="MR", request={"Modality": "MR"},
+         description="CT parent, Modality MR requested"),
+    Case("gen_latin1_parent", build_u8, parent="LATIN1", expect_sop="CT", description="ISO_IR 100 parent with accented names"),
     Case("gen_utf8_parent", build_oblique_lh, parent="UTF8", description="UTF-8 patient name in parent"),
 ]
 

@@ -11,6 +11,7 @@ Only the Python standard library is used here.
         answer = orthanc.post_json("/nifti/import", {...})
 """
 
+import atexit
 import base64
 import copy
 import http.client
@@ -24,6 +25,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import weakref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -36,6 +38,19 @@ DEFAULT_PLUGIN_PATH = os.path.join(REPO_ROOT, "build", "libOrthancNiftiToDicom.s
 def nifti_plugin_path():
     """Path of the plugin under test: $NIFTI_PLUGIN_PATH, else <repo>/build/libOrthancNiftiToDicom.so."""
     return os.environ.get("NIFTI_PLUGIN_PATH") or DEFAULT_PLUGIN_PATH
+
+
+_RUNNING = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_leftovers():
+    """Never leave an Orthanc behind when the Python process exits without stopping it."""
+    for server in list(_RUNNING):
+        try:
+            server._kill()
+        except Exception:
+            pass
 
 
 class HarnessError(RuntimeError):
@@ -203,12 +218,13 @@ class OrthancServer(RestClient):
 
     plugins: list of shared libraries to load; default: the plugin under test and orthanc-neuro.
     extra_config: dict merged into the generated configuration.
+    env: extra environment variables for the Orthanc process.
     require_plugins: raise HarnessError if a listed plugin file does not exist (Orthanc itself would
     only log a warning and run without it).
     """
 
     def __init__(self, plugins=None, extra_config=None, workdir=None, keep_workdir=False,
-                 require_plugins=True, verbose=True, start_timeout=60, name="NiftiTests"):
+                 require_plugins=True, verbose=True, start_timeout=60, name="NiftiTests", env=None):
         self.plugins = list(plugins) if plugins is not None else [nifti_plugin_path(), NEURO_PLUGIN_PATH]
         self.extra_config = extra_config or {}
         self.require_plugins = require_plugins
@@ -216,6 +232,7 @@ class OrthancServer(RestClient):
         self.start_timeout = start_timeout
         self.name = name
         self.keep_workdir = keep_workdir
+        self.env = env  # extra environment variables for the Orthanc process (e.g. MALLOC_ARENA_MAX)
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="orthanc-it-")
         os.makedirs(self.workdir, exist_ok=True)
@@ -282,8 +299,11 @@ class OrthancServer(RestClient):
             # Orthanc writes its log to the file; stdout/stderr only carry early start-up failures.
             self._stdout_path = os.path.join(self.workdir, "orthanc.stdout")
             self._stdout = open(self._stdout_path, "ab")
+            env = dict(os.environ)
+            env.update(self.env or {})
             self.process = subprocess.Popen(args, stdout=self._stdout, stderr=subprocess.STDOUT,
-                                            cwd=self.workdir, start_new_session=True)
+                                            cwd=self.workdir, start_new_session=True, env=env)
+            _RUNNING.add(self)
             try:
                 self._wait_ready()
                 return self
@@ -341,6 +361,7 @@ class OrthancServer(RestClient):
                 pass
         self._close_stdout()
         self.process = None
+        _RUNNING.discard(self)
 
     def _close_stdout(self):
         f = getattr(self, "_stdout", None)
@@ -366,6 +387,7 @@ class OrthancServer(RestClient):
                 self._kill()
         self._close_stdout()
         self.process = None
+        _RUNNING.discard(self)
         self.last_exit_code = code
         return code
 

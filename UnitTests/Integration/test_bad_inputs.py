@@ -2,6 +2,7 @@
 and the server still healthy afterwards."""
 
 import base64
+import gzip
 import json
 import os
 import re
@@ -35,13 +36,13 @@ def _valid_nifti():
     return nifti_bytes(small_valid_image())
 
 
-def _sheared(inplane):
+def _sheared(inplane, amount=None):
     aff = lh_affine(zooms=(1.0, 1.0, 2.0))
     shear = np.eye(4)
     if inplane:
-        shear[0, 1] = 0.35          # x depends on j: columns 0 and 1 not orthogonal
+        shear[0, 1] = amount or 0.35   # x depends on j: columns 0 and 1 not orthogonal
     else:
-        shear[0, 2] = 0.5           # x depends on k: slices slanted
+        shear[0, 2] = amount or 0.5    # x depends on k: slices slanted
     aff = aff @ shear
     data = as_int(phantom((8, 8, 4), seed=40, high=100), np.int16)
     img = nib.Nifti1Image(data, aff)
@@ -126,12 +127,33 @@ def _file(path):
 
 
 def _too_large(gz):
-    """A valid NIfTI that decodes to ~3.1 MB, above the session's MaximumUploadSize of 2 MB."""
-    from conftest import MAX_UPLOAD_MB
+    """A valid NIfTI that decodes to ~3.1 MB, above the session's MaximumUploadSize and MaximumVolumeSize
+    of 2 MB; gzipped zeros make a 4 kB upload that only the volume limit catches."""
+    from conftest import MAX_UPLOAD_MB, MAX_VOLUME_MB
     shape = (128, 128, 100)
-    assert np.prod(shape) * 2 > (MAX_UPLOAD_MB + 1) * 1024 * 1024
+    assert np.prod(shape) * 2 > (max(MAX_UPLOAD_MB, MAX_VOLUME_MB) + 1) * 1024 * 1024
     data = np.zeros(shape, np.int16) if gz else as_int(phantom(shape, seed=43, high=1000), np.int16)
     return nifti_bytes(nib.Nifti1Image(data, lh_affine(zooms=(1.0, 1.0, 1.0))), gz=gz)
+
+
+def _negative_vox_offset():
+    return patch_header(_valid_nifti(), 108, "f", -1000.0)
+
+
+def _vox_offset_beyond_end():
+    return patch_header(_valid_nifti(), 108, "f", 1.0e6)
+
+
+def _bitpix_disagrees():
+    return patch_header(_valid_nifti(), 72, "h", 8)   # int16 data type with bitpix 8
+
+
+def _huge_header_small_gzip():
+    """A .nii.gz whose header announces 1024^3 int16 voxels (2 GiB) but whose stream holds 1 MB."""
+    img = nib.Nifti1Image(np.zeros((4, 4, 4), np.int16), lh_affine(zooms=(1, 1, 1)))
+    raw = bytearray(img.to_bytes()[:352])
+    struct.pack_into("<4h", raw, 40, 3, 1024, 1024, 1024)
+    return gzip.compress(bytes(raw) + b"\0" * (1024 * 1024))
 
 
 def _with_nifti(raw, **extra):
@@ -176,6 +198,10 @@ BAD = [
     ("dims_overflow_nifti2", _with_nifti(_overflow_nifti2), CONTENT),
     ("huge_dims_nifti1", _with_nifti(_huge_dims_nifti1), CONTENT),
     ("negative_dim", _with_nifti(_negative_dim), CONTENT),
+    ("negative_vox_offset", _with_nifti(_negative_vox_offset), CONTENT),
+    ("vox_offset_beyond_end", _with_nifti(_vox_offset_beyond_end), CONTENT),
+    ("bitpix_disagrees_with_datatype", _with_nifti(_bitpix_disagrees), CONTENT),
+    ("gzip_header_announces_2GiB", _with_nifti(_huge_header_small_gzip), CONTENT),
     ("unknown_datatype", _with_nifti(_unknown_datatype), CONTENT),
     ("complex64", _with_nifti(lambda: _datatype_image(np.complex64)), CONTENT),
     ("rgb24", _with_nifti(lambda: _datatype_image("rgb")), CONTENT),
@@ -192,9 +218,11 @@ BAD = [
      NOT_FOUND),
     ("series_id_as_parent", lambda ctx: _json({"Nifti": _b64(_valid_nifti()), "ParentStudy": ctx["series"]}),
      NOT_FOUND),
-    # Size limit (the session's Orthanc has "NiftiToDicom": {"MaximumUploadSize": 2}).
-    ("larger_than_maximum", _with_nifti(lambda: _too_large(False)), TOO_LARGE),
-    ("gzip_expanding_beyond_maximum", _with_nifti(lambda: _too_large(True)), CONTENT),
+    # Size limits (the session's Orthanc has "NiftiToDicom": {"MaximumUploadSize": 2, "MaximumVolumeSize": 2}):
+    # a 3.1 MB .nii exceeds the upload limit; a 4 kB .nii.gz that inflates to 3.3 MB exceeds the volume limit.
+    ("larger_than_maximum_upload", _with_nifti(lambda: _too_large(False)), TOO_LARGE),
+    ("gzip_expanding_beyond_maximum", _with_nifti(lambda: _too_large(True)), TOO_LARGE),
+    ("slightly_sheared", _with_nifti(lambda: _sheared(True, amount=0.01)), CONTENT),
 ]
 
 
@@ -259,7 +287,7 @@ def test_bad_input_refused(orthanc, ctx, name, build, expectation):
 
 
 @pytest.mark.parametrize("name", ["missing_nifti", "truncated_data", "cifti_dconn", "unknown_parent_orthanc_id",
-                                  "larger_than_maximum"])
+                                  "larger_than_maximum_upload"])
 def test_error_message_field_is_the_reason(orthanc, ctx, name):
     """The API contract puts the human-readable reason into "Message" itself, not only into "Details"."""
     build = {b[0]: b[1] for b in BAD}[name]
@@ -268,9 +296,45 @@ def test_error_message_field_is_the_reason(orthanc, ctx, name):
     assert 400 <= r.status <= 499, r.describe()
     assert _is_specific(answer.get("Message")), "Message %r is not a specific sentence (Details %r)" % (
         answer.get("Message"), answer.get("Details"))
+    # The rest of Orthanc's error form.
+    assert answer.get("HttpStatus") == r.status
+    assert answer.get("Method") == "POST" and answer.get("Uri") == "/nifti/import", r.describe()
+    assert isinstance(answer.get("HttpError"), str) and answer["HttpError"], r.describe()
 
 
 def test_server_healthy_after_bad_inputs(orthanc):
     r = orthanc.get("/system")
     assert r.status == 200, r.describe()
     assert orthanc.is_running()
+
+
+def test_huge_announced_size_does_not_allocate(orthanc, ctx):
+    """A header announcing 2 GiB must be refused before allocating it: Orthanc's peak RSS stays low."""
+    body = _with_nifti(_huge_header_small_gzip)(ctx)
+    orthanc.reset_peak_memory()
+    before = orthanc.memory()["VmRSS"]
+    r = orthanc.post("/nifti/import", body, "application/json")
+    peak = orthanc.memory()["VmHWM"]
+    assert 400 <= r.status <= 499, r.describe()
+    assert peak - before < 256 * 1024 * 1024, "peak RSS grew by %.0f MB for a refused request" % (
+        (peak - before) / 1e6)
+
+
+def test_nan_in_sform_survived(orthanc, ctx, tmp_path):
+    """NaN in srow_x with sform_code 2 (valid qform beside it): refuse with 4xx, or fall back to the
+    qform with a warning; never a 5xx, never a series with NaN geometry."""
+    img = small_valid_image()
+    raw = patch_header(nifti_bytes(img), 280, "f", float("nan"))   # srow_x[0]
+    before = orthanc.count("instances")
+    r = orthanc.nifti_import(raw, ctx["parent"])
+    assert orthanc.alive()
+    if r.status != 200:
+        assert 400 <= r.status <= 499, r.describe()
+        assert orthanc.count("instances") == before
+        return
+    a = r.json()
+    assert a.get("Warnings"), "the NaN sform was ignored without a warning: %s" % a
+    for iid in orthanc.get_json("/series/%s" % a["ID"])["Instances"]:
+        tags = orthanc.get_json("/instances/%s/simplified-tags" % iid)
+        values = tags["ImagePositionPatient"].split("\\") + tags["ImageOrientationPatient"].split("\\")
+        assert all(np.isfinite(float(v)) for v in values), tags

@@ -115,7 +115,7 @@ def test_roundtrip_dcm2niix_world_space(imports, name):
             "%s: %s" % (k, c.report()) for k, c in attempts.items())
         return
 
-    cmp = dicom_tools.compare_world(orig, back, data_atol=atol)
+    cmp = dicom_tools.compare_world(orig, back, data_atol=atol, reference_affine=r.case.world_affine(orig))
     assert cmp, "world-space comparison of %s (%s) with dcm2niix's output failed:\n%s\n--- dcm2niix ---\n%s" % (
         name, r.case.description, cmp.report(), conv.output)
     print("%s: max position error %.2e mm, max |diff| %.3g (tolerance %.3g)"
@@ -141,6 +141,15 @@ def test_rescale_attributes(imports, name):
                 "scl_slope/scl_inter %s should be RescaleSlope/RescaleIntercept, got %s/%s" % (
                     r.case.expect_rescale, s, i)
     orig = r.original
+    if r.case.kind == "float":
+        # "RescaleSlope chosen from the data range": 16 bits spread over the finite range; a factor 2
+        # allows a symmetric signed encoding without intercept, nothing coarser.
+        values = orig.get_fdata()
+        finite = values[np.isfinite(values)]
+        best = (float(finite.max()) - float(finite.min())) / 65535.0
+        worst = max(_slopes(r))
+        assert worst <= 2.0 * best * (1.0 + 1e-6), \
+            "RescaleSlope %.6g is coarser than the data range allows (range/65535 = %.6g)" % (worst, best)
     if r.case.kind == "int" and orig.dataobj.slope == 1.0 and orig.dataobj.inter == 0.0 \
             and np.asanyarray(orig.dataobj).dtype.kind in "iu":
         # Stored exactly: the slope stays 1 (any intercept must be an integer offset).
@@ -242,8 +251,9 @@ def test_instance_numbers_and_slice_positions(imports, name):
     assert numbers == list(range(1, nz * nt + 1)), "InstanceNumbers %s" % numbers[:20]
     if r.case.compare == "no_transform":
         return
-    inv = np.linalg.inv(orig.affine)
-    spacing_k = float(np.linalg.norm(orig.affine[:3, 2]))
+    world = r.case.world_affine(orig)
+    inv = np.linalg.inv(world)
+    spacing_k = float(np.linalg.norm(world[:3, 2]))
     seen = set()
     problems = []
     for ds in dss:
@@ -264,3 +274,20 @@ def test_instance_numbers_and_slice_positions(imports, name):
         seen.add((t, k))
     assert not problems, "\n".join(problems[:10])
     assert len(seen) == nz * nt, "(t, k) pairs covered: %d of %d" % (len(seen), nz * nt)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_frame_of_reference_uid(imports, name):
+    """One valid FrameOfReferenceUID per series; the parent's may be reused only for scanner space
+    (effective transform code 1), never for aligned/template spaces or files without transform."""
+    r = imports.get(name)
+    uids = {str(ds.get("FrameOfReferenceUID", "")) for ds in r.datasets}
+    assert len(uids) == 1, "FrameOfReferenceUID differs within the series: %s" % uids
+    uid = uids.pop()
+    assert dicom_tools.valid_uid(uid), "FrameOfReferenceUID %r" % uid
+    hdr = r.original.header
+    code = int(hdr["sform_code"]) if int(hdr["sform_code"]) > 0 else int(hdr["qform_code"])
+    parent_for = str(r.parent.dataset.get("FrameOfReferenceUID", ""))
+    if code != 1:
+        assert uid != parent_for, ("transform code %d is not the parent's scanner space, yet the parent's "
+                                   "FrameOfReferenceUID %s is reused" % (code, parent_for))

@@ -34,6 +34,25 @@ def test_generated_cases_read_back(tmp_path):
             assert np.linalg.det(img.affine[:3, :3]) > 0
         if case.name == "gen_f32_nan_inf":
             assert (~np.isfinite(img.get_fdata())).sum() == nifti_cases.NAN_COUNT + nifti_cases.INF_COUNT
+        if case.name == "gen_sform_wins":
+            assert int(hdr["sform_code"]) == 2 and int(hdr["qform_code"]) == 1
+            assert not np.allclose(hdr.get_qform(), hdr.get_sform(), atol=1.0)
+            assert np.allclose(img.affine, hdr.get_sform())
+        if case.name == "gen_i64_wide":
+            assert hdr.get_data_dtype() == np.int64
+        if case.name == "gen_qfac_zero":
+            with open(case.materialize(str(tmp_path / (case.name + "_raw"))), "rb") as f:
+                assert np.frombuffer(f.read()[76:80], "<f4")[0] == 0.0
+            assert np.linalg.det(img.affine[:3, :3]) > 0 and int(hdr["sform_code"]) == 0
+        if case.name == "gen_slope_zero":
+            assert img.dataobj.slope == 1.0 and img.dataobj.inter == 0.0  # nibabel: no scaling
+        if case.name == "gen_dim0_mismatch":
+            assert img.shape == (20, 18, 10)
+        if case.name in ("gen_units_meter", "gen_units_micron"):
+            unit = hdr.get_xyzt_units()[0]
+            assert unit == {"gen_units_meter": "meter", "gen_units_micron": "micron"}[case.name]
+            mm = case.world_affine(img)
+            assert np.allclose(np.linalg.norm(mm[:3, :3], axis=0), (0.7, 1.3, 2.5), atol=1e-4)
         if case.name == "gen_nifti2":
             assert isinstance(img, nib.Nifti2Image)
 
@@ -127,3 +146,26 @@ def test_world_comparison_accepts_correct_and_rejects_mirrored(tmp_path, name):
     conv = dicom_tools.run_dcm2niix(str(tmp_path / "bad"), str(tmp_path / "bad_out"))
     cmp = dicom_tools.compare_world(img, nib.load(conv.niftis[0]))
     assert not cmp, "a mirrored series was not detected"
+
+
+def test_dcentvfy_reports_inconsistent_study(tmp_path):
+    """dcentvfy must flag two instances of one study that disagree on the patient."""
+    src = os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm")
+    a = pydicom.dcmread(src)
+    b = pydicom.dcmread(src)
+    b.SOPInstanceUID = generate_uid()
+    b.file_meta.MediaStorageSOPInstanceUID = b.SOPInstanceUID
+    b.PatientName = "Someone^Else"
+    b.PatientBirthDate = "19991231"
+    c = pydicom.dcmread(src)
+    c.SOPInstanceUID = generate_uid()
+    c.file_meta.MediaStorageSOPInstanceUID = c.SOPInstanceUID
+    c.InstanceNumber = 2
+    pa, pb, pc = str(tmp_path / "a.dcm"), str(tmp_path / "b.dcm"), str(tmp_path / "c.dcm")
+    a.save_as(pa)
+    b.save_as(pb)
+    c.save_as(pc)
+    consistent = dicom_tools.run_dcentvfy([pa, pc])
+    assert not consistent.errors, consistent.output
+    v = dicom_tools.run_dcentvfy([pa, pb])
+    assert v.errors, v.output
