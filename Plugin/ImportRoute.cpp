@@ -15,6 +15,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 
 #include <cstdlib>
+#include <malloc.h>
 #include <memory>
 
 namespace NiftiToDicomPlugin
@@ -58,6 +59,16 @@ namespace NiftiToDicomPlugin
       return;
     }
 
+    // Destroyed last, after the volume: hands the freed buffers back to the
+    // system, or the allocator keeps each import's peak for good.
+    struct MemoryReleaser
+    {
+      ~MemoryReleaser()
+      {
+        malloc_trim(0);
+      }
+    } releaser;
+
     ImportRequest importRequest = ImportRequest::Parse(request->body, request->bodySize,
                                                        configuration_.GetMaximumUploadBytes());
     const ParentStudy parent = ParentStudyLookup::Find(importRequest.parentStudy);
@@ -95,7 +106,8 @@ namespace NiftiToDicomPlugin
               << " volume into study " << parent.orthancId << " as series number " << options.seriesNumber;
 
     OrthancSeriesStore store(parent.orthancId);
-    const ConversionSummary summary = SeriesConverter::Convert(volume, parent.tags, std::move(options), store);
+    const ConversionSummary summary = SeriesConverter::Convert(volume, parent.tags, std::move(options), store,
+                                                               configuration_.GetConversionThreads());
     store.Commit();
 
     warnings.insert(warnings.end(), summary.warnings.begin(), summary.warnings.end());

@@ -56,6 +56,8 @@ namespace NiftiToDicomPlugin
 
     const std::string status = answer["Status"].asString();
     const std::string series = answer["ParentSeries"].asString();
+
+    std::lock_guard<std::mutex> lock(mutex_);
     if (seriesId_.empty())
     {
       seriesId_ = series;
@@ -79,7 +81,7 @@ namespace NiftiToDicomPlugin
 
     if (progress_)
     {
-      progress_(index + 1, count);
+      progress_(storedCount_, count);
     }
   }
 }

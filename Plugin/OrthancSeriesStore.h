@@ -3,11 +3,13 @@
 #include "../Sources/SeriesConverter.h"
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 namespace NiftiToDicomPlugin
 {
-  // Stores the instances of one new series into Orthanc as they are encoded.
+  // Stores the instances of one new series into Orthanc as they are encoded
+  // (from several threads at once: Orthanc's REST API is thread-safe).
   // Unless Commit() is called, the destructor deletes whatever was stored:
   // a failed import leaves Orthanc as it was.
   class OrthancSeriesStore : public NiftiToDicom::IInstanceSink
@@ -16,6 +18,7 @@ namespace NiftiToDicomPlugin
     typedef std::function<void(int64_t stored, int64_t total)> ProgressCallback;
 
   private:
+    std::mutex        mutex_;          // Store() runs on several conversion threads
     std::string       parentStudyId_;
     std::string       seriesId_;
     int64_t           storedCount_;

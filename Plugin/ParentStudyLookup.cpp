@@ -74,11 +74,19 @@ namespace NiftiToDicomPlugin
     struct StudySeries
     {
       std::set<int>          numbers;
-      std::set<std::string>  modalities;
-      std::string            firstInstance;
+      std::set<std::string>  modalities;     // of the series not made by a plugin
+      std::string            firstInstance;  // preferably of a series not made by a plugin
     };
 
-    StudySeries ReadSeries(const std::string& studyId)
+    // Series that a plugin stored (this one's earlier imports, typically)
+    // say nothing of what the study was acquired with.
+    bool IsStoredByPlugin(const std::string& instanceId)
+    {
+      std::string origin;
+      return RestHelpers::GetString(origin, "/instances/" + instanceId + "/metadata/Origin") && origin == "Plugins";
+    }
+
+    StudySeries ReadSeries(const std::string& studyId, bool inspectOrigins)
     {
       Json::Value series;
       if (!RestHelpers::GetJson(series, "/studies/" + studyId + "/series"))
@@ -87,6 +95,7 @@ namespace NiftiToDicomPlugin
       }
 
       StudySeries result;
+      std::string pluginInstance;
       for (const Json::Value& s : series)
       {
         const Json::Value& tags = s["MainDicomTags"];
@@ -100,14 +109,32 @@ namespace NiftiToDicomPlugin
             result.numbers.insert(static_cast<int>(value));
           }
         }
+
+        if (!inspectOrigins || !s["Instances"].isArray() || s["Instances"].size() == 0)
+        {
+          continue;
+        }
+
+        const std::string instance = s["Instances"][0].asString();
+        if (IsStoredByPlugin(instance))
+        {
+          pluginInstance = instance;
+          continue;
+        }
+
         if (tags.isMember("Modality"))
         {
           result.modalities.insert(tags["Modality"].asString());
         }
-        if (result.firstInstance.empty() && s["Instances"].isArray() && s["Instances"].size() > 0)
+        if (result.firstInstance.empty())
         {
-          result.firstInstance = s["Instances"][0].asString();
+          result.firstInstance = instance;
         }
+      }
+
+      if (result.firstInstance.empty())
+      {
+        result.firstInstance = pluginInstance;
       }
       return result;
     }
@@ -117,7 +144,7 @@ namespace NiftiToDicomPlugin
   ParentStudy ParentStudyLookup::Find(const std::string& reference)
   {
     const std::string studyId = ResolveStudyId(reference);
-    StudySeries series = ReadSeries(studyId);
+    StudySeries series = ReadSeries(studyId, true);
 
     std::string dicom;
     if (series.firstInstance.empty() ||
@@ -136,6 +163,6 @@ namespace NiftiToDicomPlugin
 
   std::set<int> ParentStudyLookup::ReadSeriesNumbers(const std::string& studyId)
   {
-    return ReadSeries(studyId).numbers;
+    return ReadSeries(studyId, false).numbers;
   }
 }

@@ -7,7 +7,9 @@
 #include <json/reader.h>
 #include <json/value.h>
 
+#include <algorithm>
 #include <memory>
+#include <thread>
 #include <stdexcept>
 
 namespace NiftiToDicomPlugin
@@ -19,19 +21,30 @@ namespace NiftiToDicomPlugin
     const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 1024;
     const unsigned int DEFAULT_MAXIMUM_VOLUME_MB = 4096;
 
+    unsigned int DefaultThreads()
+    {
+      const unsigned int cores = std::thread::hardware_concurrency();
+      return std::max(1u, std::min(4u, cores));
+    }
+
+    unsigned int ReadPositiveInteger(const Json::Value& section, const char* option, unsigned int defaultValue)
+    {
+      if (!section.isMember(option))
+      {
+        return defaultValue;
+      }
+      const Json::Value& v = section[option];
+      if (!v.isUInt() || v.asUInt() == 0)
+      {
+        throw std::runtime_error(std::string("The configuration option \"") + PluginConfiguration::SECTION +
+                                 "." + option + "\" must be a positive integer");
+      }
+      return v.asUInt();
+    }
+
     size_t ReadMegabytes(const Json::Value& section, const char* option, unsigned int defaultValue)
     {
-      unsigned int value = defaultValue;
-      if (section.isMember(option))
-      {
-        const Json::Value& v = section[option];
-        if (!v.isUInt() || v.asUInt() == 0)
-        {
-          throw std::runtime_error(std::string("The configuration option \"") + PluginConfiguration::SECTION +
-                                   "." + option + "\" must be a positive integer (megabytes)");
-        }
-        value = v.asUInt();
-      }
+      const unsigned int value = ReadPositiveInteger(section, option, defaultValue);
       LOG(WARNING) << "NIfTI-to-DICOM: " << PluginConfiguration::SECTION << "." << option << " = " << value << " MB";
       return static_cast<size_t>(value) * 1024 * 1024;
     }
@@ -40,7 +53,8 @@ namespace NiftiToDicomPlugin
 
   PluginConfiguration::PluginConfiguration() :
     maximumUploadBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_UPLOAD_MB) * 1024 * 1024),
-    maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024)
+    maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024),
+    conversionThreads_(DefaultThreads())
   {
   }
 
@@ -78,6 +92,8 @@ namespace NiftiToDicomPlugin
     PluginConfiguration result;
     result.maximumUploadBytes_ = ReadMegabytes(section, "MaximumUploadSize", DEFAULT_MAXIMUM_UPLOAD_MB);
     result.maximumVolumeBytes_ = ReadMegabytes(section, "MaximumVolumeSize", DEFAULT_MAXIMUM_VOLUME_MB);
+    result.conversionThreads_ = ReadPositiveInteger(section, "ConversionThreads", DefaultThreads());
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".ConversionThreads = " << result.conversionThreads_;
     return result;
   }
 }

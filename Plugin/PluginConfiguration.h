@@ -11,6 +11,7 @@ namespace NiftiToDicomPlugin
   private:
     size_t maximumUploadBytes_;
     size_t maximumVolumeBytes_;
+    unsigned int conversionThreads_;
 
   public:
     static const char* const SECTION;
@@ -28,6 +29,11 @@ namespace NiftiToDicomPlugin
     size_t GetMaximumVolumeBytes() const
     {
       return maximumVolumeBytes_;
+    }
+
+    unsigned int GetConversionThreads() const
+    {
+      return conversionThreads_;
     }
   };
 }

@@ -73,6 +73,23 @@ namespace NiftiToDicomPlugin
   }
 
 
+  bool RestHelpers::GetString(std::string& answer, const std::string& uri)
+  {
+    MemoryBuffer buffer;
+    const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &buffer, uri.c_str());
+    if (IsUnknownResource(code))
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success)
+    {
+      ThrowOrthancError(code, "answer GET " + uri);
+    }
+    answer.assign(buffer.GetData(), buffer.GetSize());
+    return true;
+  }
+
+
   void RestHelpers::PostJson(Json::Value& answer, const std::string& uri, const std::string& body)
   {
     PostJson(answer, uri, body.data(), body.size());

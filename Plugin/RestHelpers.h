@@ -48,6 +48,8 @@ namespace NiftiToDicomPlugin
   public:
     static bool GetJson(Json::Value& answer, const std::string& uri);
 
+    static bool GetString(std::string& answer, const std::string& uri);
+
     static void PostJson(Json::Value& answer, const std::string& uri, const std::string& body);
 
     static void PostJson(Json::Value& answer, const std::string& uri, const void* body, size_t size);

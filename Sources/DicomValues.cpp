@@ -68,6 +68,54 @@ namespace NiftiToDicom
   }
 
 
+  std::string DicomValues::ToValidUtf8(const std::string& value)
+  {
+    size_t i = 0;
+    while (i < value.size())
+    {
+      const unsigned char c = static_cast<unsigned char>(value[i]);
+      size_t length = (c < 0x80) ? 1 : ((c & 0xE0) == 0xC0 && c >= 0xC2) ? 2 : ((c & 0xF0) == 0xE0) ? 3 :
+        ((c & 0xF8) == 0xF0 && c <= 0xF4) ? 4 : 0;
+      if (length == 0 || i + length > value.size())
+      {
+        break;
+      }
+      bool continuationOk = true;
+      for (size_t j = 1; j < length; j++)
+      {
+        continuationOk = continuationOk && ((static_cast<unsigned char>(value[i + j]) & 0xC0) == 0x80);
+      }
+      if (!continuationOk)
+      {
+        break;
+      }
+      i += length;
+    }
+
+    if (i == value.size())
+    {
+      return value;
+    }
+
+    std::string converted;
+    converted.reserve(value.size() * 2);
+    for (char ch : value)
+    {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      if (c < 0x80)
+      {
+        converted.push_back(ch);
+      }
+      else
+      {
+        converted.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        converted.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      }
+    }
+    return converted;
+  }
+
+
   std::string DicomValues::TruncateUtf8(const std::string& value, size_t maxCharacters)
   {
     size_t characters = 0;

@@ -25,5 +25,9 @@ namespace NiftiToDicom
     // Cuts a UTF-8 string to at most maxCharacters characters (not bytes),
     // never inside a multi-byte sequence. Used for LO (64) and similar VRs.
     static std::string TruncateUtf8(const std::string& value, size_t maxCharacters);
+
+    // "value" itself if it is valid UTF-8; otherwise it is read as Latin-1
+    // (ISO 8859-1, what NIfTI writers put in descrip) and converted.
+    static std::string ToValidUtf8(const std::string& value);
   };
 }

@@ -5,6 +5,8 @@
 #include <json/reader.h>
 #include <json/value.h>
 
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace NiftiToDicom
@@ -44,7 +46,9 @@ namespace NiftiToDicom
 
     std::string MegabytesOf(size_t bytes)
     {
-      return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MB";
+      char buffer[32];
+      snprintf(buffer, sizeof(buffer), "%.1f MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+      return buffer;
     }
 
     ConversionError TooLargeUpload(size_t bytes, size_t maxNiftiBytes)
@@ -65,21 +69,56 @@ namespace NiftiToDicom
 
   bool Base64::Decode(std::string& target, const char* begin, const char* end)
   {
-    target.clear();
-    target.reserve(DecodedSizeBound(end - begin));
+    // 0..63: value; WHITESPACE, PADDING, INVALID: the other classes
+    static const uint8_t WHITESPACE = 64, PADDING = 65, INVALID = 66;
+    static const struct Table
+    {
+      uint8_t value[256];
+      Table()
+      {
+        for (int c = 0; c < 256; c++)
+        {
+          const int v = DecodeBase64Character(static_cast<char>(c));
+          value[c] = (v >= 0) ? static_cast<uint8_t>(v) :
+            IsWhitespace(static_cast<char>(c)) ? WHITESPACE : (c == '=') ? PADDING : INVALID;
+        }
+      }
+    } table;
+
+    target.resize(DecodedSizeBound(end - begin));
+    uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(begin);
+    const uint8_t* const last = reinterpret_cast<const uint8_t*>(end);
 
     uint32_t accumulator = 0;
     int count = 0;      // characters in the current quantum
     int padding = 0;
 
-    for (const char* p = begin; p != end; ++p)
+    while (p != last)
     {
-      const char c = *p;
-      if (IsWhitespace(c))
+      // Fast path: four data characters at the start of a quantum
+      if (count == 0 && padding == 0 && last - p >= 4)
+      {
+        const uint8_t a = table.value[p[0]], b = table.value[p[1]], c = table.value[p[2]], d = table.value[p[3]];
+        if ((a | b | c | d) < 64)
+        {
+          const uint32_t v = (static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+            (static_cast<uint32_t>(c) << 6) | d;
+          output[0] = static_cast<uint8_t>(v >> 16);
+          output[1] = static_cast<uint8_t>(v >> 8);
+          output[2] = static_cast<uint8_t>(v);
+          output += 3;
+          p += 4;
+          continue;
+        }
+      }
+
+      const uint8_t v = table.value[*p++];
+      if (v == WHITESPACE)
       {
         continue;
       }
-      if (c == '=')
+      if (v == PADDING)
       {
         padding++;
         if (count + padding > 4 || count < 2)
@@ -88,23 +127,18 @@ namespace NiftiToDicom
         }
         continue;
       }
-      if (padding > 0)
+      if (v == INVALID || padding > 0)
       {
-        return false;  // data after padding
+        return false;  // not base64, or data after padding
       }
 
-      const int v = DecodeBase64Character(c);
-      if (v < 0)
-      {
-        return false;
-      }
-      accumulator = (accumulator << 6) | static_cast<uint32_t>(v);
+      accumulator = (accumulator << 6) | v;
       count++;
       if (count == 4)
       {
-        target.push_back(static_cast<char>((accumulator >> 16) & 0xff));
-        target.push_back(static_cast<char>((accumulator >> 8) & 0xff));
-        target.push_back(static_cast<char>(accumulator & 0xff));
+        *output++ = static_cast<uint8_t>(accumulator >> 16);
+        *output++ = static_cast<uint8_t>(accumulator >> 8);
+        *output++ = static_cast<uint8_t>(accumulator);
         accumulator = 0;
         count = 0;
       }
@@ -117,13 +151,182 @@ namespace NiftiToDicom
     }
     else if (count == 2)
     {
-      target.push_back(static_cast<char>((accumulator >> 4) & 0xff));
+      *output++ = static_cast<uint8_t>(accumulator >> 4);
     }
     else if (count == 3)
     {
-      target.push_back(static_cast<char>((accumulator >> 10) & 0xff));
-      target.push_back(static_cast<char>((accumulator >> 2) & 0xff));
+      *output++ = static_cast<uint8_t>(accumulator >> 10);
+      *output++ = static_cast<uint8_t>(accumulator >> 2);
     }
+
+    target.resize(output - reinterpret_cast<uint8_t*>(&target[0]));
+    return true;
+  }
+
+
+  bool LargeStringMember::Find(LargeStringMember& target, const char* begin, const char* end, const std::string& key)
+  {
+    // A minimal scanner of the top-level object: it only has to find where
+    // values start and end. Anything unusual makes it give up, and the
+    // caller then parses the whole body with JsonCpp.
+    const char* p = begin;
+    auto skipSpace = [&]()
+    {
+      while (p != end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+      {
+        ++p;
+      }
+    };
+
+    // Moves p past a string starting at p (on its opening quote)
+    auto skipString = [&](bool& hasEscape) -> bool
+    {
+      hasEscape = false;
+      ++p;
+      for (;;)
+      {
+        const char* quote = reinterpret_cast<const char*>(memchr(p, '"', end - p));
+        if (quote == nullptr)
+        {
+          return false;
+        }
+        size_t backslashes = 0;
+        while (quote - backslashes > p && quote[-1 - static_cast<ptrdiff_t>(backslashes)] == '\\')
+        {
+          backslashes++;
+        }
+        if (!hasEscape && memchr(p, '\\', quote - p) != nullptr)
+        {
+          hasEscape = true;
+        }
+        p = quote + 1;
+        if (backslashes % 2 == 0)
+        {
+          return true;
+        }
+      }
+    };
+
+    skipSpace();
+    if (p == end || *p != '{')
+    {
+      return false;
+    }
+    ++p;
+
+    bool found = false;
+    for (;;)
+    {
+      skipSpace();
+      if (p == end || *p != '"')
+      {
+        return false;
+      }
+      const char* keyBegin = p + 1;
+      bool keyEscaped;
+      if (!skipString(keyEscaped) || keyEscaped)
+      {
+        return false;
+      }
+      const std::string name(keyBegin, p - 1);
+
+      skipSpace();
+      if (p == end || *p != ':')
+      {
+        return false;
+      }
+      ++p;
+      skipSpace();
+      if (p == end)
+      {
+        return false;
+      }
+
+      const char* valueBegin = p;
+      if (*p == '"')
+      {
+        bool escaped;
+        if (!skipString(escaped))
+        {
+          return false;
+        }
+        if (name == key)
+        {
+          if (found || escaped)
+          {
+            return false;  // duplicate, or escapes that only a real parser handles
+          }
+          found = true;
+          target.valueBegin_ = valueBegin;   // on the opening quote
+          target.valueEnd_ = p;              // past the closing quote
+        }
+      }
+      else
+      {
+        // Nested values and scalars: skip to the next top-level ',' or '}'
+        int depth = 0;
+        while (p != end)
+        {
+          if (*p == '"')
+          {
+            bool escaped;
+            if (!skipString(escaped))
+            {
+              return false;
+            }
+            continue;
+          }
+          if (*p == '{' || *p == '[')
+          {
+            depth++;
+          }
+          else if (*p == '}' || *p == ']')
+          {
+            if (depth == 0)
+            {
+              break;
+            }
+            depth--;
+          }
+          else if (*p == ',' && depth == 0)
+          {
+            break;
+          }
+          ++p;
+        }
+        if (name == key)
+        {
+          return false;  // not a string: let JsonCpp report the type error
+        }
+      }
+
+      skipSpace();
+      if (p == end)
+      {
+        return false;
+      }
+      if (*p == ',')
+      {
+        ++p;
+        continue;
+      }
+      if (*p == '}')
+      {
+        break;
+      }
+      return false;
+    }
+
+    if (!found)
+    {
+      return false;
+    }
+
+    // The rest of the body, with the large value replaced by an empty string
+    target.rest_.reserve((target.valueBegin_ - begin) + (end - target.valueEnd_) + 2);
+    target.rest_.assign(begin, target.valueBegin_);
+    target.rest_ += "\"\"";
+    target.rest_.append(target.valueEnd_, end);
     return true;
   }
 
@@ -137,6 +340,14 @@ namespace NiftiToDicom
                             "{\"Nifti\": \"<base64 of the .nii.gz>\", \"ParentStudy\": \"<study ID>\"}");
     }
 
+    // A base64 NIfTI is almost the whole body: JsonCpp would copy it once
+    // more, so it is located and decoded in place when the body allows.
+    const char* text = reinterpret_cast<const char*>(body);
+    LargeStringMember nifti;
+    const bool inPlace = LargeStringMember::Find(nifti, text, text + size, "Nifti");
+    const char* parseBegin = inPlace ? nifti.GetRest().data() : text;
+    const char* parseEnd = inPlace ? nifti.GetRest().data() + nifti.GetRest().size() : text + size;
+
     Json::Value root;
     {
       Json::CharReaderBuilder builder;
@@ -145,8 +356,7 @@ namespace NiftiToDicom
       builder["rejectDupKeys"] = true;
       std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
       std::string errors;
-      const char* begin = reinterpret_cast<const char*>(body);
-      if (!reader->parse(begin, begin + size, &root, &errors))
+      if (!reader->parse(parseBegin, parseEnd, &root, &errors))
       {
         throw ConversionError(ErrorKind::InvalidInput, "The request body is not valid JSON: " + errors);
       }
@@ -202,18 +412,25 @@ namespace NiftiToDicom
 
     request.tags = TagOverrides::Parse(root["Tags"]);
 
-    const Json::Value& nifti = GetOptionalString(root, "Nifti");
-    if (nifti.isNull())
+    const Json::Value& niftiField = GetOptionalString(root, "Nifti");
+    if (niftiField.isNull())
     {
       throw ConversionError(ErrorKind::InvalidInput,
                             "The field \"Nifti\" is missing: put the base64 encoding of the .nii or .nii.gz file "
                             "in it (e.g. the output of \"base64 -w0 file.nii.gz\")");
     }
 
-    // Read the string in place: a copy of a large base64 payload is avoidable
     const char* begin = nullptr;
     const char* end = nullptr;
-    nifti.getString(&begin, &end);
+    if (inPlace)
+    {
+      begin = nifti.GetValueBegin();
+      end = nifti.GetValueEnd();
+    }
+    else
+    {
+      niftiField.getString(&begin, &end);  // no copy of the string
+    }
 
     // Refuse early what cannot fit even allowing for line breaks in the
     // base64 text; the exact size is checked after decoding.

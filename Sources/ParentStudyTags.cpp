@@ -109,6 +109,7 @@ namespace NiftiToDicom
 
   std::string ParentStudyTags::GetString(const DcmTagKey& tag) const
   {
+    std::lock_guard<std::mutex> lock(*mutex_);
     OFString value;
     if (tags_->findAndGetOFStringArray(tag, value).good())
     {
@@ -120,6 +121,7 @@ namespace NiftiToDicom
 
   void ParentStudyTags::CopyTo(DcmItem& target) const
   {
+    std::lock_guard<std::mutex> lock(*mutex_);
     for (unsigned long i = 0; i < tags_->card(); i++)
     {
       DcmElement* element = tags_->getElement(i);

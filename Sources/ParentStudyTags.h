@@ -3,6 +3,7 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace NiftiToDicom
@@ -14,6 +15,9 @@ namespace NiftiToDicom
   {
   private:
     std::unique_ptr<DcmDataset> tags_;
+    // DCMTK's element lists keep an internal cursor even when read: the
+    // conversion threads must take turns.
+    std::unique_ptr<std::mutex> mutex_;
     std::string studyInstanceUid_;
 
   public:
@@ -40,6 +44,9 @@ namespace NiftiToDicom
     static bool IsPatientOrStudyTag(const DcmTagKey& tag);
 
   private:
-    ParentStudyTags() = default;
+    ParentStudyTags() :
+      mutex_(new std::mutex)
+    {
+    }
   };
 }

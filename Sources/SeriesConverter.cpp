@@ -2,30 +2,108 @@
 
 #include "ClassicImageIod.h"
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
 namespace NiftiToDicom
 {
+  namespace
+  {
+    class ParallelWriter
+    {
+    private:
+      const ClassicImageIod&  iod_;
+      const SeriesPlan&       plan_;
+      IInstanceSink&          sink_;
+      std::atomic<int64_t>    next_;
+      std::atomic<bool>       failed_;
+      std::mutex              errorMutex_;
+      std::exception_ptr      error_;
+
+    public:
+      ParallelWriter(const ClassicImageIod& iod, const SeriesPlan& plan, IInstanceSink& sink) :
+        iod_(iod),
+        plan_(plan),
+        sink_(sink),
+        next_(0),
+        failed_(false)
+      {
+      }
+
+      // Body of each thread: claims instances until none is left
+      void Work()
+      {
+        std::string file, pixels;
+        const int64_t count = plan_.GetInstanceCount();
+        try
+        {
+          for (;;)
+          {
+            const int64_t index = next_++;
+            if (index >= count || failed_)
+            {
+              return;
+            }
+            const int64_t t = index / plan_.GetSliceCount();
+            const int64_t k = index % plan_.GetSliceCount();
+            iod_.BuildInstance(file, pixels, plan_, k, t);
+            sink_.Store(file, index, count);
+          }
+        }
+        catch (...)
+        {
+          std::lock_guard<std::mutex> lock(errorMutex_);
+          if (!error_)
+          {
+            error_ = std::current_exception();
+          }
+          failed_ = true;
+        }
+      }
+
+      void RethrowIfFailed()
+      {
+        if (error_)
+        {
+          std::rethrow_exception(error_);
+        }
+      }
+    };
+  }
+
+
   ConversionSummary SeriesConverter::Convert(const NiftiVolume& volume, const ParentStudyTags& parent,
-                                             SeriesOptions&& options, IInstanceSink& sink)
+                                             SeriesOptions&& options, IInstanceSink& sink, unsigned int threads)
   {
     const std::unique_ptr<ClassicImageIod> iod = ClassicImageIod::Create(options.sopClass);
     const SeriesPlan plan(volume, parent, std::move(options));
 
-    std::string file, pixels;
-    const int64_t count = plan.GetInstanceCount();
-    int64_t index = 0;
-    for (int64_t t = 0; t < plan.GetTimePointCount(); t++)
+    ParallelWriter writer(*iod, plan, sink);
+    const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(threads, plan.GetInstanceCount()));
+    if (workers == 1)
     {
-      for (int64_t k = 0; k < plan.GetSliceCount(); k++)
+      writer.Work();
+    }
+    else
+    {
+      std::vector<std::thread> pool;
+      for (int64_t i = 0; i < workers; i++)
       {
-        iod->BuildInstance(file, pixels, plan, k, t);
-        sink.Store(file, index, count);
-        index++;
+        pool.emplace_back(&ParallelWriter::Work, &writer);
+      }
+      for (std::thread& thread : pool)
+      {
+        thread.join();
       }
     }
+    writer.RethrowIfFailed();
 
     ConversionSummary summary;
     summary.seriesInstanceUid = plan.GetSeriesInstanceUid();
-    summary.instancesCount = count;
+    summary.instancesCount = plan.GetInstanceCount();
     summary.warnings = plan.GetWarnings();
     return summary;
   }

@@ -8,7 +8,7 @@
 namespace NiftiToDicom
 {
   // Receives the instances of a series one by one, as they are encoded, so
-  // that at most one DICOM file exists in memory at a time.
+  // that at most one DICOM file per thread exists in memory at a time.
   class IInstanceSink
   {
   public:
@@ -16,7 +16,8 @@ namespace NiftiToDicom
     {
     }
 
-    // May throw to abort the conversion
+    // May throw to abort the conversion. Called from several threads at
+    // once when the conversion runs with more than one thread.
     virtual void Store(const std::string& dicomFile, int64_t index, int64_t count) = 0;
   };
 
@@ -30,8 +31,11 @@ namespace NiftiToDicom
   class SeriesConverter
   {
   public:
-    // NIfTI volume + parent study -> DICOM instances, in InstanceNumber order
+    // NIfTI volume + parent study -> DICOM instances. With one thread they
+    // reach the sink in InstanceNumber order; with more, each thread encodes
+    // and stores the next instance not yet taken. The first exception stops
+    // every thread and is rethrown.
     static ConversionSummary Convert(const NiftiVolume& volume, const ParentStudyTags& parent,
-                                     SeriesOptions&& options, IInstanceSink& sink);
+                                     SeriesOptions&& options, IInstanceSink& sink, unsigned int threads = 1);
   };
 }

@@ -70,10 +70,12 @@ namespace NiftiToDicom
 
   void SeriesPlan::ChooseDescription()
   {
-    const std::string fromFile = StripNiftiExtension(options_.sourceFilename);
-    const std::string descrip = Trim(volume_.GetHeader().descrip);
+    // Strings from the request and the NIfTI header go into UTF-8 attributes
+    const std::string filename = DicomValues::ToValidUtf8(options_.sourceFilename);
+    const std::string fromFile = StripNiftiExtension(filename);
+    const std::string descrip = DicomValues::ToValidUtf8(Trim(volume_.GetHeader().descrip));
 
-    std::string description = Trim(options_.seriesDescription);
+    std::string description = DicomValues::ToValidUtf8(Trim(options_.seriesDescription));
     if (description.empty())
     {
       description = fromFile;
@@ -96,9 +98,9 @@ namespace NiftiToDicom
 
     // DerivationDescription is ST: 1024 characters
     std::string derivation = "Converted from NIfTI-" + std::to_string(volume_.GetHeader().version);
-    if (!options_.sourceFilename.empty())
+    if (!filename.empty())
     {
-      derivation += " file \"" + options_.sourceFilename + "\"";
+      derivation += " file \"" + filename + "\"";
     }
     derivation += std::string(" (") + volume_.GetHeader().GetDatatypeName() + ", geometry from the " +
       geometry_.GetSourceName() + ")";

@@ -9,6 +9,7 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dctag.h>
 
+#include <cctype>
 #include <cstdio>
 #include <memory>
 
@@ -73,8 +74,16 @@ namespace NiftiToDicom
       return DcmTagKey(static_cast<Uint16>(group), static_cast<Uint16>(element));
     }
 
+    // Only keywords go to DCMTK's lookup, which also reads malformed numeric
+    // forms ("0008,103g" as (0008,0103), "0008,10" as (0008,0010))
+    bool isKeyword = !name.empty() && isalpha(static_cast<unsigned char>(name[0]));
+    for (char c : name)
+    {
+      isKeyword = isKeyword && isalnum(static_cast<unsigned char>(c));
+    }
+
     DcmTag tag;
-    if (DcmTag::findTagFromName(name.c_str(), tag).good())
+    if (isKeyword && DcmTag::findTagFromName(name.c_str(), tag).good())
     {
       return tag.getXTag();
     }
