@@ -57,11 +57,18 @@ namespace NiftiToDicomPlugin
   void HttpAnswers::AnswerError(OrthancPluginRestOutput* output, const char* url,
                                 const OrthancPluginHttpRequest* request, int httpStatus, const std::string& message)
   {
+    AnswerError(output, std::string(url), MethodName(request->method), httpStatus, message);
+  }
+
+
+  void HttpAnswers::AnswerError(OrthancPluginRestOutput* output, const std::string& url, const char* method,
+                                int httpStatus, const std::string& message)
+  {
     Json::Value error(Json::objectValue);
     error["HttpError"] = ReasonPhrase(httpStatus);
     error["HttpStatus"] = httpStatus;
     error["Message"] = message;
-    error["Method"] = MethodName(request->method);
+    error["Method"] = method;
     error["Uri"] = url;
 
     Json::StreamWriterBuilder builder;
@@ -78,6 +85,7 @@ namespace NiftiToDicomPlugin
     {
       case ErrorKind::InvalidInput:    return 400;
       case ErrorKind::UnknownResource: return 404;
+      case ErrorKind::Forbidden:       return 403;
       case ErrorKind::TooLarge:        return 413;
       case ErrorKind::Unsupported:     return 415;
       default:                         return 500;

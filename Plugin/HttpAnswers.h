@@ -23,6 +23,9 @@ namespace NiftiToDicomPlugin
     static void AnswerError(OrthancPluginRestOutput* output, const char* url,
                             const OrthancPluginHttpRequest* request, int httpStatus, const std::string& message);
 
+    static void AnswerError(OrthancPluginRestOutput* output, const std::string& url, const char* method,
+                            int httpStatus, const std::string& message);
+
     static int GetHttpStatus(NiftiToDicom::ErrorKind kind);
 
     // Runs "handler" so that no exception reaches the Orthanc core: each is

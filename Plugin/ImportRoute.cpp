@@ -1,22 +1,23 @@
 #include "ImportRoute.h"
 
 #include "HttpAnswers.h"
+#include "ImportJob.h"
 #include "OrthancContext.h"
-#include "OrthancSeriesStore.h"
-#include "ParentStudyLookup.h"
-#include "SeriesNumberAllocator.h"
+#include "SeriesRouter.h"
+#include "UploadStore.h"
 
+#include "../Sources/DicomUid.h"
 #include "../Sources/ImportRequest.h"
-#include "../Sources/NiftiVolume.h"
-#include "../Sources/SeriesConverter.h"
+#include "../Sources/ServerPathPolicy.h"
 
 #include <Logging.h>
 
-#include <dcmtk/dcmdata/dcdeftag.h>
+#include <json/reader.h>
 
-#include <cstdlib>
+#include <fstream>
 #include <malloc.h>
 #include <memory>
+#include <sstream>
 
 namespace NiftiToDicomPlugin
 {
@@ -28,19 +29,104 @@ namespace NiftiToDicomPlugin
   {
     PluginConfiguration configuration_;
 
-    ClassicSopClass ChooseSopClass(OutputModality requested, const ParentStudy& parent)
+    Json::Value ReadSidecarUpload(const std::string& id)
     {
-      switch (requested)
+      Json::Value info;
+      if (!UploadStore::Get().GetInfo(info, id))
       {
-        case OutputModality::CT:
-          return ClassicSopClass::CTImage;
-        case OutputModality::MR:
-          return ClassicSopClass::MRImage;
-        default:
-          // Follow the parent: a CT exam gets a CT series, anything else MR
-          return (parent.modalities.count("CT") > 0 && parent.modalities.count("MR") == 0) ?
-            ClassicSopClass::CTImage : ClassicSopClass::MRImage;
+        throw ConversionError(ErrorKind::UnknownResource,
+                              "\"Sidecar\": no upload \"" + id + "\" (never made, deleted or expired)");
       }
+      if (info["Type"].asString() != "JSON")
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "\"Sidecar\": upload \"" + id + "\" is not a JSON object (its type is " +
+                              info["Type"].asString() + ")");
+      }
+
+      std::ifstream file(UploadStore::Get().LocateData(id), std::ios::binary);
+      std::stringstream text;
+      text << file.rdbuf();
+      const std::string content = text.str();
+
+      Json::Value sidecar;
+      Json::CharReaderBuilder builder;
+      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+      std::string errors;
+      if (!reader->parse(content.data(), content.data() + content.size(), &sidecar, &errors) || !sidecar.isObject())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, "\"Sidecar\": upload \"" + id + "\" is not a JSON object");
+      }
+      return sidecar;
+    }
+
+    std::string BaseName(const std::string& path)
+    {
+      const size_t slash = path.find_last_of('/');
+      return slash == std::string::npos ? path : path.substr(slash + 1);
+    }
+
+    // Everything that can be checked before the conversion starts, so that
+    // an asynchronous import gets these errors at once
+    ImportParameters CheckRequest(ImportRequest& request)
+    {
+      ImportParameters parameters;
+      parameters.source = request.source;
+      parameters.parentStudyId = ParentStudyLookup::ResolveStudyId(request.parentStudy);
+      parameters.seriesDescription = request.seriesDescription;
+      parameters.filename = request.filename;
+      parameters.modality = request.modality;
+      parameters.tags = request.tagsJson;
+      parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
+
+      switch (request.source)
+      {
+        case NiftiSource::Upload:
+        {
+          Json::Value info;
+          if (!UploadStore::Get().GetInfo(info, request.upload))
+          {
+            UploadStore::Get().LocateData(request.upload);  // throws the "no upload" error
+          }
+          if (info["Type"].asString() != "NIfTI")
+          {
+            throw ConversionError(ErrorKind::InvalidInput,
+                                  "Upload \"" + request.upload + "\" is not a NIfTI file (its type is " +
+                                  info["Type"].asString() + ")");
+          }
+          parameters.upload = request.upload;
+          if (parameters.filename.empty())
+          {
+            parameters.filename = info["Filename"].asString();
+          }
+          break;
+        }
+
+        case NiftiSource::Path:
+          parameters.path = ServerPathPolicy(configuration_.GetAllowedDirectories()).Resolve(request.path);
+          if (parameters.filename.empty())
+          {
+            parameters.filename = BaseName(request.path);
+          }
+          break;
+
+        default:
+          break;
+      }
+
+      parameters.sendTo = request.hasSendTo ? request.sendTo : configuration_.GetDefaultSendTo();
+      SeriesRouter::CheckDestinations(parameters.sendTo);
+      return parameters;
+    }
+
+    Json::Value WarningsOf(const ImportRequest& request)
+    {
+      Json::Value warnings(Json::arrayValue);
+      for (const std::string& warning : request.warnings)
+      {
+        warnings.append(warning);
+      }
+      return warnings;
     }
   }
 
@@ -48,6 +134,12 @@ namespace NiftiToDicomPlugin
   void ImportRoute::Configure(const PluginConfiguration& configuration)
   {
     configuration_ = configuration;
+  }
+
+
+  const PluginConfiguration& ImportRoute::GetConfiguration()
+  {
+    return configuration_;
   }
 
 
@@ -71,61 +163,44 @@ namespace NiftiToDicomPlugin
 
     ImportRequest importRequest = ImportRequest::Parse(request->body, request->bodySize,
                                                        configuration_.GetMaximumUploadBytes());
-    const ParentStudy parent = ParentStudyLookup::Find(importRequest.parentStudy);
+    ImportParameters parameters = CheckRequest(importRequest);
 
-    const NiftiVolume volume(std::move(importRequest.nifti), configuration_.GetMaximumVolumeBytes());
-
-    SeriesOptions options;
-    options.sopClass = ChooseSopClass(importRequest.modality, parent);
-    options.seriesDescription = importRequest.seriesDescription;
-    options.sourceFilename = importRequest.filename;
-
-    std::vector<std::string> warnings = importRequest.warnings;
-
-    // A SeriesNumber given in "Tags" wins; otherwise reserve a free one
-    std::unique_ptr<SeriesNumberReservation> reservation;
-    std::string requestedNumber;
-    if (importRequest.tags.Lookup(requestedNumber, DCM_SeriesNumber))
+    Json::Value answer;
+    if (importRequest.asynchronous)
     {
-      options.seriesNumber = atoi(requestedNumber.c_str());
-      if (parent.seriesNumbers.count(options.seriesNumber) > 0)
+      // The job must be able to run again after a restart: it works from a
+      // file, and writes a SeriesInstanceUID chosen now (to find leftovers)
+      parameters.seriesInstanceUid = DicomUid::Generate();
+      if (parameters.source == NiftiSource::Inline)
       {
-        warnings.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
-                           "series of the study");
+        parameters.upload = UploadStore::Get().CreateFromMemory(importRequest.nifti, importRequest.filename);
+        std::string().swap(importRequest.nifti);
+        parameters.source = NiftiSource::Upload;
+        parameters.deleteUploadOnSuccess = true;
       }
+
+      const std::string job = PluginJob::Submit(
+        std::unique_ptr<PluginJob>(new ImportJob(parameters, configuration_)), ImportJob::TYPE, importRequest.priority);
+      LOG(INFO) << "NIfTI-to-DICOM: import submitted as job " << job;
+
+      answer = Json::Value(Json::objectValue);
+      answer["ID"] = job;
+      answer["Path"] = "/jobs/" + job;
+      answer["Warnings"] = WarningsOf(importRequest);
     }
     else
     {
-      reservation.reset(new SeriesNumberReservation(parent.orthancId));
-      options.seriesNumber = reservation->GetNumber();
-    }
-    options.tags = std::move(importRequest.tags);
+      ImportJob job(parameters, configuration_, std::move(importRequest.nifti));
+      answer = job.RunSynchronously();
 
-    LOG(INFO) << "NIfTI-to-DICOM: importing a " << volume.GetWidth() << "x" << volume.GetHeight() << "x"
-              << volume.GetDepth() << "x" << volume.GetTimePoints() << " " << volume.GetHeader().GetDatatypeName()
-              << " volume into study " << parent.orthancId << " as series number " << options.seriesNumber;
-
-    OrthancSeriesStore store(parent.orthancId);
-    const ConversionSummary summary = SeriesConverter::Convert(volume, parent.tags, std::move(options), store,
-                                                               configuration_.GetConversionThreads());
-    store.Commit();
-
-    warnings.insert(warnings.end(), summary.warnings.begin(), summary.warnings.end());
-
-    Json::Value answer(Json::objectValue);
-    answer["ID"] = store.GetSeriesId();
-    answer["Path"] = "/series/" + store.GetSeriesId();
-    answer["SeriesInstanceUID"] = summary.seriesInstanceUid;
-    answer["ParentStudy"] = parent.orthancId;
-    answer["InstancesCount"] = static_cast<Json::Int64>(summary.instancesCount);
-    answer["Warnings"] = Json::Value(Json::arrayValue);
-    for (const std::string& warning : warnings)
-    {
-      answer["Warnings"].append(warning);
+      Json::Value warnings = WarningsOf(importRequest);
+      for (const Json::Value& warning : answer["Warnings"])
+      {
+        warnings.append(warning);
+      }
+      answer["Warnings"] = warnings;
     }
 
-    LOG(INFO) << "NIfTI-to-DICOM: stored series " << store.GetSeriesId() << " (" << summary.instancesCount
-              << " instances, " << warnings.size() << " warnings)";
     HttpAnswers::AnswerJson(output, answer);
   }
 }

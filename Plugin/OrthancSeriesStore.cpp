@@ -70,6 +70,7 @@ namespace NiftiToDicomPlugin
                             status + "\"); a Lua filter or storage limit may be refusing it");
     }
     storedCount_++;
+    instances_.push_back(answer["ID"].asString());
 
     if (series != seriesId_ || answer["ParentStudy"].asString() != parentStudyId_)
     {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace NiftiToDicomPlugin
 {
@@ -24,6 +25,7 @@ namespace NiftiToDicomPlugin
     int64_t           storedCount_;
     bool              committed_;
     ProgressCallback  progress_;
+    std::vector<std::string> instances_;
 
     void Rollback();
 
@@ -42,6 +44,13 @@ namespace NiftiToDicomPlugin
     void Commit()
     {
       committed_ = true;
+    }
+
+    // Orthanc IDs of the stored instances, in the order they were stored
+    std::vector<std::string> GetInstances()
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return instances_;
     }
 
     // Orthanc ID of the new series (empty before the first instance)

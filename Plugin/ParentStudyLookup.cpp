@@ -40,7 +40,7 @@ namespace NiftiToDicomPlugin
                              "upload the parent study first");
     }
 
-    std::string ResolveStudyId(const std::string& reference)
+    std::string ResolveId(const std::string& reference)
     {
       if (LooksLikeOrthancId(reference))
       {
@@ -143,7 +143,7 @@ namespace NiftiToDicomPlugin
 
   ParentStudy ParentStudyLookup::Find(const std::string& reference)
   {
-    const std::string studyId = ResolveStudyId(reference);
+    const std::string studyId = ResolveId(reference);
     StudySeries series = ReadSeries(studyId, true);
 
     std::string dicom;
@@ -158,6 +158,12 @@ namespace NiftiToDicomPlugin
     parent.seriesNumbers.swap(series.numbers);
     parent.modalities.swap(series.modalities);
     return parent;
+  }
+
+
+  std::string ParentStudyLookup::ResolveStudyId(const std::string& reference)
+  {
+    return ResolveId(reference);
   }
 
 

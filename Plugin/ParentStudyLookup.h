@@ -28,6 +28,9 @@ namespace NiftiToDicomPlugin
     // Throws ConversionError(UnknownResource) when Orthanc has no such study.
     static ParentStudy Find(const std::string& reference);
 
+    // Only the Orthanc ID of the study (same errors as Find)
+    static std::string ResolveStudyId(const std::string& reference);
+
     // Re-reads the series numbers in use (they change as imports land)
     static std::set<int> ReadSeriesNumbers(const std::string& studyId);
   };

@@ -1,7 +1,10 @@
 #include "HttpAnswers.h"
+#include "ImportJob.h"
 #include "ImportRoute.h"
 #include "OrthancContext.h"
 #include "PluginConfiguration.h"
+#include "UploadStore.h"
+#include "UploadsRoute.h"
 
 #include <Logging.h>
 
@@ -12,6 +15,12 @@
 namespace
 {
   const char* const PLUGIN_NAME = "nifti-to-dicom";
+
+  OrthancPluginJob* UnserializeJob(const char* type, const char* serialized)
+  {
+    return NiftiToDicomPlugin::ImportJob::Unserialize(type, serialized,
+                                                      NiftiToDicomPlugin::ImportRoute::GetConfiguration());
+  }
 }
 
 
@@ -39,9 +48,16 @@ extern "C"
     {
       OrthancPluginSetDescription(context, "Imports NIfTI volumes as DICOM series of an existing study.");
       ImportRoute::Configure(PluginConfiguration::Read());
+      const PluginConfiguration& configuration = ImportRoute::GetConfiguration();
+
+      UploadStore::Initialize(configuration.GetUploadDirectory(), configuration.GetUploadExpiration(),
+                              configuration.GetMaximumUploadBytes());
+      UploadStore::Get().StartPurging();
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
-      LOG(WARNING) << "NIfTI-to-DICOM: REST route POST " << ImportRoute::URI << " is ready";
+      UploadsRoute::Register(context);
+      OrthancPluginRegisterJobsUnserializer(context, UnserializeJob);
+      LOG(WARNING) << "NIfTI-to-DICOM: REST routes POST " << ImportRoute::URI << ", /nifti/uploads are ready";
       return 0;
     }
     catch (std::exception& e)
@@ -54,6 +70,7 @@ extern "C"
 
   ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   {
+    NiftiToDicomPlugin::UploadStore::Finalize();
     LOG(WARNING) << "NIfTI-to-DICOM: finalized";
   }
 

@@ -54,7 +54,11 @@ namespace NiftiToDicomPlugin
   PluginConfiguration::PluginConfiguration() :
     maximumUploadBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_UPLOAD_MB) * 1024 * 1024),
     maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024),
-    conversionThreads_(DefaultThreads())
+    conversionThreads_(DefaultThreads()),
+    uploadDirectory_("OrthancStorage/nifti-uploads"),
+    uploadExpiration_(3600),
+    localAet_("ORTHANC"),
+    scuTimeout_(10)
   {
   }
 
@@ -94,6 +98,64 @@ namespace NiftiToDicomPlugin
     result.maximumVolumeBytes_ = ReadMegabytes(section, "MaximumVolumeSize", DEFAULT_MAXIMUM_VOLUME_MB);
     result.conversionThreads_ = ReadPositiveInteger(section, "ConversionThreads", DefaultThreads());
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".ConversionThreads = " << result.conversionThreads_;
+
+    const std::string storage = configuration.get("StorageDirectory", "OrthancStorage").asString();
+    result.uploadDirectory_ = section.get("UploadDirectory", storage + "/nifti-uploads").asString();
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadDirectory = " << result.uploadDirectory_;
+
+    result.uploadExpiration_ = ReadPositiveInteger(section, "UploadExpiration", 3600);
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadExpiration = " << result.uploadExpiration_ << " s";
+
+    if (section.isMember("AllowedDirectories"))
+    {
+      const Json::Value& list = section["AllowedDirectories"];
+      if (!list.isArray())
+      {
+        throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                                 ".AllowedDirectories\" must be a list of absolute directory paths");
+      }
+      for (const Json::Value& directory : list)
+      {
+        if (!directory.isString() || directory.asString().empty() || directory.asString()[0] != '/')
+        {
+          throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                                   ".AllowedDirectories\" must contain absolute directory paths");
+        }
+        result.allowedDirectories_.push_back(directory.asString());
+        LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".AllowedDirectories: imports may read files below "
+                     << directory.asString();
+      }
+    }
+
+    if (section.isMember("DefaultSendTo"))
+    {
+      result.defaultSendTo_ = NiftiToDicom::SendTo::Parse(section["DefaultSendTo"],
+                                                          std::string("The configuration option ") + SECTION +
+                                                          ".DefaultSendTo");
+      LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".DefaultSendTo: " << result.defaultSendTo_.modalities.size()
+                   << " modalities, " << result.defaultSendTo_.peers.size() << " peers";
+    }
+
+    static const char* const KNOWN[] =
+    {
+      "MaximumUploadSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
+      "AllowedDirectories", "DefaultSendTo"
+    };
+    for (const std::string& member : section.getMemberNames())
+    {
+      bool known = false;
+      for (const char* k : KNOWN)
+      {
+        known = known || (member == k);
+      }
+      if (!known)
+      {
+        LOG(WARNING) << "NIfTI-to-DICOM: unknown configuration option " << SECTION << "." << member << " is ignored";
+      }
+    }
+
+    result.localAet_ = configuration.get("DicomAet", "ORTHANC").asString();
+    result.scuTimeout_ = configuration.get("DicomScuTimeout", 10).asUInt();
     return result;
   }
 }

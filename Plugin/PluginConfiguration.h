@@ -1,7 +1,10 @@
 #pragma once
 
+#include "../Sources/ImportRequest.h"
+
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace NiftiToDicomPlugin
 {
@@ -12,6 +15,12 @@ namespace NiftiToDicomPlugin
     size_t maximumUploadBytes_;
     size_t maximumVolumeBytes_;
     unsigned int conversionThreads_;
+    std::string uploadDirectory_;
+    unsigned int uploadExpiration_;
+    std::vector<std::string> allowedDirectories_;
+    NiftiToDicom::SendTo defaultSendTo_;
+    std::string localAet_;
+    unsigned int scuTimeout_;
 
   public:
     static const char* const SECTION;
@@ -34,6 +43,39 @@ namespace NiftiToDicomPlugin
     unsigned int GetConversionThreads() const
     {
       return conversionThreads_;
+    }
+
+    const std::string& GetUploadDirectory() const
+    {
+      return uploadDirectory_;
+    }
+
+    // Seconds
+    unsigned int GetUploadExpiration() const
+    {
+      return uploadExpiration_;
+    }
+
+    const std::vector<std::string>& GetAllowedDirectories() const
+    {
+      return allowedDirectories_;
+    }
+
+    const NiftiToDicom::SendTo& GetDefaultSendTo() const
+    {
+      return defaultSendTo_;
+    }
+
+    // Orthanc's own AET ("DicomAet"), used when sending to modalities
+    const std::string& GetLocalAet() const
+    {
+      return localAet_;
+    }
+
+    // Seconds ("DicomScuTimeout")
+    unsigned int GetScuTimeout() const
+    {
+      return scuTimeout_;
     }
   };
 }

@@ -20,6 +20,8 @@ namespace NiftiToDicom
         return "TooLarge";
       case ErrorKind::UnknownResource:
         return "UnknownResource";
+      case ErrorKind::Forbidden:
+        return "Forbidden";
       default:
         return "Internal";
     }

@@ -13,6 +13,7 @@ namespace NiftiToDicom
     Unsupported,       // a valid NIfTI this version cannot represent in DICOM
     TooLarge,          // exceeds a configured limit
     UnknownResource,   // the parent study (or another referenced resource) is absent
+    Forbidden,         // refused by the configuration (e.g. a path outside the allowed directories)
     Internal           // a bug or an Orthanc failure, not the client's fault
   };
 

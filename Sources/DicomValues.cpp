@@ -80,6 +80,13 @@ namespace NiftiToDicom
       {
         break;
       }
+      // RFC 3629: no overlong 3/4-byte forms, no surrogates, nothing beyond U+10FFFF
+      const unsigned char second = (length >= 3) ? static_cast<unsigned char>(value[i + 1]) : 0x80;
+      if ((c == 0xE0 && second < 0xA0) || (c == 0xED && second > 0x9F) ||
+          (c == 0xF0 && second < 0x90) || (c == 0xF4 && second > 0x8F))
+      {
+        break;
+      }
       bool continuationOk = true;
       for (size_t j = 1; j < length; j++)
       {

@@ -15,8 +15,34 @@ namespace NiftiToDicom
   {
     const char* const KNOWN_FIELDS[] =
     {
-      "Nifti", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename"
+      "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
+      "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority"
     };
+
+    std::vector<std::string> ReadNames(const Json::Value& value, const char* member, const std::string& where)
+    {
+      std::vector<std::string> names;
+      if (!value.isMember(member))
+      {
+        return names;
+      }
+      const Json::Value& list = value[member];
+      if (!list.isArray())
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              where + ": \"" + member + "\" must be a list of names, e.g. [\"PACS\"]");
+      }
+      for (const Json::Value& name : list)
+      {
+        if (!name.isString() || name.asString().empty())
+        {
+          throw ConversionError(ErrorKind::InvalidInput,
+                                where + ": \"" + member + "\" must contain non-empty names (strings)");
+        }
+        names.push_back(name.asString());
+      }
+      return names;
+    }
 
     int DecodeBase64Character(char c)
     {
@@ -58,6 +84,45 @@ namespace NiftiToDicom
                              MegabytesOf(maxNiftiBytes) + " (configuration option MaximumUploadSize); "
                              "raise the option or send a smaller file");
     }
+  }
+
+
+  SendTo SendTo::Parse(const Json::Value& value, const std::string& where)
+  {
+    if (!value.isObject())
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            where + " must be an object such as {\"Modalities\": [\"PACS\"], \"Peers\": [\"backup\"]}");
+    }
+    for (const std::string& member : value.getMemberNames())
+    {
+      if (member != "Modalities" && member != "Peers")
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              where + ": unknown member \"" + member + "\" (expected \"Modalities\" and/or \"Peers\")");
+      }
+    }
+    SendTo result;
+    result.modalities = ReadNames(value, "Modalities", where);
+    result.peers = ReadNames(value, "Peers", where);
+    return result;
+  }
+
+
+  Json::Value SendTo::ToJson() const
+  {
+    Json::Value result(Json::objectValue);
+    result["Modalities"] = Json::Value(Json::arrayValue);
+    result["Peers"] = Json::Value(Json::arrayValue);
+    for (const std::string& m : modalities)
+    {
+      result["Modalities"].append(m);
+    }
+    for (const std::string& p : peers)
+    {
+      result["Peers"].append(p);
+    }
+    return result;
   }
 
 
@@ -411,14 +476,73 @@ namespace NiftiToDicom
     }
 
     request.tags = TagOverrides::Parse(root["Tags"]);
+    request.tagsJson = root["Tags"];
 
-    const Json::Value& niftiField = GetOptionalString(root, "Nifti");
-    if (niftiField.isNull())
+    const Json::Value& sidecar = root["Sidecar"];
+    if (sidecar.isString())
+    {
+      request.sidecarUpload = sidecar.asString();
+    }
+    else if (sidecar.isObject())
+    {
+      request.sidecar = sidecar;
+    }
+    else if (!sidecar.isNull())
     {
       throw ConversionError(ErrorKind::InvalidInput,
-                            "The field \"Nifti\" is missing: put the base64 encoding of the .nii or .nii.gz file "
-                            "in it (e.g. the output of \"base64 -w0 file.nii.gz\")");
+                            "The field \"Sidecar\" must be the BIDS JSON object itself, or the ID of an upload holding it");
     }
+
+    if (root.isMember("SendTo"))
+    {
+      request.hasSendTo = true;
+      request.sendTo = SendTo::Parse(root["SendTo"], "The field \"SendTo\"");
+    }
+
+    for (const char* flag : { "Asynchronous", "Synchronous" })
+    {
+      if (root.isMember(flag) && !root[flag].isBool())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, std::string("The field \"") + flag + "\" must be true or false");
+      }
+    }
+    request.asynchronous = root.get("Asynchronous", false).asBool() ||
+      (root.isMember("Synchronous") && !root["Synchronous"].asBool());
+    if (root.isMember("Priority"))
+    {
+      if (!root["Priority"].isInt())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, "The field \"Priority\" must be an integer");
+      }
+      request.priority = root["Priority"].asInt();
+    }
+
+    const Json::Value& niftiField = GetOptionalString(root, "Nifti");
+    const Json::Value& uploadField = GetOptionalString(root, "Upload");
+    const Json::Value& pathField = GetOptionalString(root, "Path");
+    const int sources = (niftiField.isNull() ? 0 : 1) + (uploadField.isNull() ? 0 : 1) + (pathField.isNull() ? 0 : 1);
+    if (sources != 1)
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            std::string(sources == 0 ? "The NIfTI file is missing" : "Several NIfTI files were given") +
+                            ": give exactly one of \"Nifti\" (the base64 encoding of the .nii or .nii.gz file, e.g. the "
+                            "output of \"base64 -w0 file.nii.gz\"), \"Upload\" (the ID answered by POST /nifti/uploads) "
+                            "or \"Path\" (a file on the server, below an allowed directory)");
+    }
+
+    if (!uploadField.isNull())
+    {
+      request.source = NiftiSource::Upload;
+      request.upload = uploadField.asString();
+      return request;
+    }
+    if (!pathField.isNull())
+    {
+      request.source = NiftiSource::Path;
+      request.path = pathField.asString();
+      return request;
+    }
+    request.source = NiftiSource::Inline;
 
     const char* begin = nullptr;
     const char* end = nullptr;

@@ -14,16 +14,50 @@ namespace NiftiToDicom
     CT
   };
 
+  enum class NiftiSource
+  {
+    Inline,   // "Nifti": base64 in the body
+    Upload,   // "Upload": ID of a file sent to /nifti/uploads
+    Path      // "Path": a file on the server
+  };
+
+  // Destinations of the finished series
+  struct SendTo
+  {
+    std::vector<std::string>  modalities;
+    std::vector<std::string>  peers;
+
+    bool IsEmpty() const
+    {
+      return modalities.empty() && peers.empty();
+    }
+
+    // {"Modalities": [...], "Peers": [...]}; throws ConversionError(InvalidInput)
+    static SendTo Parse(const Json::Value& value, const std::string& where);
+
+    Json::Value ToJson() const;
+  };
+
   // The body of POST /nifti/import, validated. The NIfTI bytes are decoded
   // from base64 once, here, and then moved along (never copied).
   struct ImportRequest
   {
-    std::string               nifti;             // .nii or .nii.gz bytes
+    NiftiSource               source = NiftiSource::Inline;
+    std::string               nifti;             // Inline: .nii or .nii.gz bytes
+    std::string               upload;            // Upload: its ID
+    std::string               path;              // Path: as given
     std::string               parentStudy;       // Orthanc ID or StudyInstanceUID
     std::string               seriesDescription; // may be empty
     std::string               filename;          // may be empty
     OutputModality            modality = OutputModality::Auto;
     TagOverrides              tags;
+    Json::Value               tagsJson;          // "Tags" as sent, to hand to a job
+    Json::Value               sidecar;           // object, or null
+    std::string               sidecarUpload;     // upload ID of the sidecar, or empty
+    bool                      hasSendTo = false;
+    SendTo                    sendTo;
+    bool                      asynchronous = false;
+    int                       priority = 0;
     std::vector<std::string>  warnings;
 
     // Throws ConversionError: InvalidInput for malformed bodies, TooLarge when

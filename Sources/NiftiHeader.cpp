@@ -230,7 +230,7 @@ namespace NiftiToDicom
       CheckDatatype(raw.datatype, raw.bitpix);
     }
 
-    void CheckDimensions(NiftiHeader& header, size_t size)
+    void CheckDimensions(NiftiHeader& header, size_t size, bool checkData)
     {
       for (int i = 1; i <= header.dim[0]; i++)
       {
@@ -276,6 +276,11 @@ namespace NiftiToDicom
       if (header.voxOffset < static_cast<int64_t>(header.headerSize))
       {
         header.voxOffset = static_cast<int64_t>(header.headerSize) + 4;  // as nifti_clib does for offset 0
+      }
+
+      if (!checkData)
+      {
+        return;
       }
 
       const uint64_t available = (static_cast<uint64_t>(header.voxOffset) <= size) ?
@@ -344,6 +349,18 @@ namespace NiftiToDicom
 
   NiftiHeader NiftiHeader::Parse(const void* data, size_t size)
   {
+    return ParseInternal(data, size, true);
+  }
+
+
+  NiftiHeader NiftiHeader::ParseHeaderOnly(const void* data, size_t size)
+  {
+    return ParseInternal(data, size, false);
+  }
+
+
+  NiftiHeader NiftiHeader::ParseInternal(const void* data, size_t size, bool checkData)
+  {
     const uint8_t* bytes = reinterpret_cast<const uint8_t*>(data);
     if (size < 348)
     {
@@ -384,7 +401,7 @@ namespace NiftiToDicom
 
     int swapSize = 0;
     nifti_datatype_sizes(header.datatype, &header.bytesPerVoxel, &swapSize);
-    CheckDimensions(header, size);
+    CheckDimensions(header, size, checkData);
     return header;
   }
 }

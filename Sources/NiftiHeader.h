@@ -65,5 +65,12 @@ namespace NiftiToDicom
     // Reads the header at the start of "data" (a whole .nii file) and checks
     // it against "size", the number of bytes available.
     static NiftiHeader Parse(const void* data, size_t size);
+
+    // The same checks, except that the voxel data need not follow: for the
+    // first bytes of a file, e.g. to describe an upload.
+    static NiftiHeader ParseHeaderOnly(const void* data, size_t size);
+
+  private:
+    static NiftiHeader ParseInternal(const void* data, size_t size, bool checkData);
   };
 }

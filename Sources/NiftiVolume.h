@@ -20,6 +20,10 @@ namespace NiftiToDicom
     // inflated up to maxVolumeBytes.
     NiftiVolume(std::string&& file, size_t maxVolumeBytes);
 
+    // Reads a .nii or .nii.gz file from disk, inflating it while reading
+    // (never holding the compressed and the inflated bytes together).
+    static std::string ReadFile(const std::string& path, size_t maxVolumeBytes);
+
     const NiftiHeader& GetHeader() const
     {
       return header_;

@@ -89,7 +89,14 @@ namespace NiftiToDicom
 
     // Normalise to UTF-8 so that values added later (series description,
     // overrides from JSON) can share one character set with the copied ones.
-    const OFCondition converted = result.tags_->convertToUTF8();
+    OFCondition converted = result.tags_->convertToUTF8();
+    if (converted.bad() && (charset == nullptr || charset[0] == '\0'))
+    {
+      // 8-bit bytes without a SpecificCharacterSet (older scanners): read
+      // them as Latin-1, as Orthanc does with its default "DefaultEncoding"
+      result.tags_->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100");
+      converted = result.tags_->convertToUTF8();
+    }
     if (converted.bad())
     {
       throw ConversionError(ErrorKind::Unsupported,

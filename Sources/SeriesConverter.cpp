@@ -19,16 +19,19 @@ namespace NiftiToDicom
       const SeriesPlan&       plan_;
       IInstanceSink&          sink_;
       std::atomic<int64_t>    next_;
+      const int64_t           end_;
       std::atomic<bool>       failed_;
       std::mutex              errorMutex_;
       std::exception_ptr      error_;
 
     public:
-      ParallelWriter(const ClassicImageIod& iod, const SeriesPlan& plan, IInstanceSink& sink) :
+      ParallelWriter(const ClassicImageIod& iod, const SeriesPlan& plan, IInstanceSink& sink,
+                     int64_t begin, int64_t end) :
         iod_(iod),
         plan_(plan),
         sink_(sink),
-        next_(0),
+        next_(begin),
+        end_(end),
         failed_(false)
       {
       }
@@ -43,7 +46,7 @@ namespace NiftiToDicom
           for (;;)
           {
             const int64_t index = next_++;
-            if (index >= count || failed_)
+            if (index >= end_ || failed_)
             {
               return;
             }
@@ -75,14 +78,31 @@ namespace NiftiToDicom
   }
 
 
-  ConversionSummary SeriesConverter::Convert(const NiftiVolume& volume, const ParentStudyTags& parent,
-                                             SeriesOptions&& options, IInstanceSink& sink, unsigned int threads)
+  SeriesConverter::SeriesConverter(const NiftiVolume& volume, const ParentStudyTags& parent,
+                                   SeriesOptions&& options) :
+    iod_(ClassicImageIod::Create(options.sopClass)),
+    plan_(volume, parent, std::move(options)),
+    next_(0)
   {
-    const std::unique_ptr<ClassicImageIod> iod = ClassicImageIod::Create(options.sopClass);
-    const SeriesPlan plan(volume, parent, std::move(options));
+  }
 
-    ParallelWriter writer(*iod, plan, sink);
-    const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(threads, plan.GetInstanceCount()));
+
+  SeriesConverter::~SeriesConverter()
+  {
+  }
+
+
+  void SeriesConverter::WriteNext(IInstanceSink& sink, int64_t maxInstances, unsigned int threads)
+  {
+    const int64_t begin = next_;
+    const int64_t end = std::min(GetInstanceCount(), begin + std::max<int64_t>(1, maxInstances));
+    if (begin >= end)
+    {
+      return;
+    }
+
+    ParallelWriter writer(*iod_, plan_, sink, begin, end);
+    const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(threads, end - begin));
     if (workers == 1)
     {
       writer.Work();
@@ -100,11 +120,25 @@ namespace NiftiToDicom
       }
     }
     writer.RethrowIfFailed();
+    next_ = end;
+  }
 
+
+  ConversionSummary SeriesConverter::GetSummary() const
+  {
     ConversionSummary summary;
-    summary.seriesInstanceUid = plan.GetSeriesInstanceUid();
-    summary.instancesCount = plan.GetInstanceCount();
-    summary.warnings = plan.GetWarnings();
+    summary.seriesInstanceUid = plan_.GetSeriesInstanceUid();
+    summary.instancesCount = plan_.GetInstanceCount();
+    summary.warnings = plan_.GetWarnings();
     return summary;
+  }
+
+
+  ConversionSummary SeriesConverter::Convert(const NiftiVolume& volume, const ParentStudyTags& parent,
+                                             SeriesOptions&& options, IInstanceSink& sink, unsigned int threads)
+  {
+    SeriesConverter converter(volume, parent, std::move(options));
+    converter.WriteNext(sink, converter.GetInstanceCount(), threads);
+    return converter.GetSummary();
   }
 }

@@ -2,11 +2,15 @@
 
 #include "SeriesPlan.h"
 
+#include <memory>
+
 #include <string>
 #include <vector>
 
 namespace NiftiToDicom
 {
+  class ClassicImageIod;
+
   // Receives the instances of a series one by one, as they are encoded, so
   // that at most one DICOM file per thread exists in memory at a time.
   class IInstanceSink
@@ -28,13 +32,49 @@ namespace NiftiToDicom
     std::vector<std::string>  warnings;
   };
 
+  // NIfTI volume + parent study -> DICOM instances. Each thread encodes and
+  // stores the next instance not yet taken (with one thread: in
+  // InstanceNumber order). The first exception stops every thread and is
+  // rethrown. Work can be done in batches, as job steps need.
   class SeriesConverter
   {
+  private:
+    std::unique_ptr<ClassicImageIod>  iod_;
+    SeriesPlan                        plan_;
+    int64_t                           next_;
+
   public:
-    // NIfTI volume + parent study -> DICOM instances. With one thread they
-    // reach the sink in InstanceNumber order; with more, each thread encodes
-    // and stores the next instance not yet taken. The first exception stops
-    // every thread and is rethrown.
+    SeriesConverter(const NiftiVolume& volume, const ParentStudyTags& parent, SeriesOptions&& options);
+
+    ~SeriesConverter();
+
+    int64_t GetInstanceCount() const
+    {
+      return plan_.GetInstanceCount();
+    }
+
+    // Instances already handed to a sink
+    int64_t GetWrittenCount() const
+    {
+      return next_;
+    }
+
+    bool IsDone() const
+    {
+      return next_ >= GetInstanceCount();
+    }
+
+    const SeriesPlan& GetPlan() const
+    {
+      return plan_;
+    }
+
+    // Encodes and stores the next "maxInstances" instances (or those left)
+    void WriteNext(IInstanceSink& sink, int64_t maxInstances, unsigned int threads);
+
+    ConversionSummary GetSummary() const;
+
+    // The whole series in one call
     static ConversionSummary Convert(const NiftiVolume& volume, const ParentStudyTags& parent,
                                      SeriesOptions&& options, IInstanceSink& sink, unsigned int threads = 1);
   };

@@ -56,49 +56,52 @@ namespace NiftiToDicom
   }
 
 
-  void SeriesGeometry::ChooseAffine(const NiftiHeader& header)
+  SeriesGeometry::Transform SeriesGeometry::ChooseTransform(const NiftiHeader& header)
   {
+    Transform result;
+
     if (header.sformCode > 0)
     {
       if (header.sform.IsFinite())
       {
-        source_ = Source::Sform;
-        xformCode_ = header.sformCode;
-        affine_ = header.sform;
-        return;
+        result.source = Source::Sform;
+        result.xformCode = header.sformCode;
+        result.affine = header.sform;
+        return result;
       }
-      warnings_.push_back("The sform of the NIfTI header contains NaN or infinite values and was ignored");
+      result.warnings.push_back("The sform of the NIfTI header contains NaN or infinite values and was ignored");
     }
 
     if (header.qformCode > 0)
     {
       if (header.qform.IsFinite())
       {
-        source_ = Source::Qform;
-        xformCode_ = header.qformCode;
-        affine_ = header.qform;
-        return;
+        result.source = Source::Qform;
+        result.xformCode = header.qformCode;
+        result.affine = header.qform;
+        return result;
       }
-      warnings_.push_back("The qform of the NIfTI header contains NaN or infinite values and was ignored");
+      result.warnings.push_back("The qform of the NIfTI header contains NaN or infinite values and was ignored");
     }
 
     // NIfTI "method 1": voxel sizes only, no orientation information
-    source_ = Source::VoxelSizes;
-    xformCode_ = 0;
-    affine_ = Affine();
+    result.source = Source::VoxelSizes;
+    result.xformCode = 0;
+    result.affine = Affine();
     for (int axis = 0; axis < 3; axis++)
     {
       double spacing = header.pixdim[axis + 1];
       if (!IsUsableSpacing(spacing))
       {
-        warnings_.push_back("pixdim[" + std::to_string(axis + 1) + "] is not a positive number; 1 mm was used");
+        result.warnings.push_back("pixdim[" + std::to_string(axis + 1) + "] is not a positive number; 1 mm was used");
         spacing = 1;
       }
-      affine_(axis, axis) = spacing;
+      result.affine(axis, axis) = spacing;
     }
-    warnings_.push_back("The NIfTI header has neither sform nor qform (both codes are 0): the series has the "
-                        "right voxel sizes, but its position and orientation in the patient are unknown and "
-                        "it cannot be registered with the parent study's images");
+    result.warnings.push_back("The NIfTI header has neither sform nor qform (both codes are 0): the series has the "
+                              "right voxel sizes, but its position and orientation in the patient are unknown and "
+                              "it cannot be registered with the parent study's images");
+    return result;
   }
 
 
@@ -107,7 +110,11 @@ namespace NiftiToDicom
     rows_(header.GetSize(2)),
     slices_(header.GetSize(3))
   {
-    ChooseAffine(header);
+    Transform transform = ChooseTransform(header);
+    source_ = transform.source;
+    xformCode_ = transform.xformCode;
+    affine_ = transform.affine;
+    warnings_.swap(transform.warnings);
 
     const double unitScale = header.GetSpatialUnitScale();
     if (unitScale != 1.0)
@@ -180,9 +187,9 @@ namespace NiftiToDicom
   }
 
 
-  const char* SeriesGeometry::GetSourceName() const
+  const char* SeriesGeometry::GetSourceName(Source source)
   {
-    switch (source_)
+    switch (source)
     {
       case Source::Sform:
         return "sform";

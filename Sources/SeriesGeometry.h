@@ -39,9 +39,21 @@ namespace NiftiToDicom
     double   sliceSpacing_;
     std::vector<std::string> warnings_;
 
-    void ChooseAffine(const NiftiHeader& header);
-
   public:
+    // The transform the header designates: sform, else qform, else voxel
+    // sizes, with the warnings that choice deserves
+    struct Transform
+    {
+      Source                    source = Source::VoxelSizes;
+      int                       xformCode = 0;
+      Affine                    affine;
+      std::vector<std::string>  warnings;
+    };
+
+    static Transform ChooseTransform(const NiftiHeader& header);
+
+    static const char* GetSourceName(Source source);
+
     // Largest tolerated |cos| between row and column directions, and |sin|
     // between the slice axis and the plane normal, before refusing as shear.
     static constexpr double SHEAR_TOLERANCE = 1e-3;
@@ -53,7 +65,10 @@ namespace NiftiToDicom
       return source_;
     }
 
-    const char* GetSourceName() const;
+    const char* GetSourceName() const
+    {
+      return GetSourceName(source_);
+    }
 
     // sform_code or qform_code of the chosen transform (0 for VoxelSizes)
     int GetXformCode() const

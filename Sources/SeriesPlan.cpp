@@ -50,7 +50,7 @@ namespace NiftiToDicom
     options_(std::move(options)),
     geometry_(volume.GetHeader()),
     encoder_(volume),
-    seriesInstanceUid_(DicomUid::Generate()),
+    seriesInstanceUid_(options_.seriesInstanceUid.empty() ? DicomUid::Generate() : options_.seriesInstanceUid),
     frameOfReferenceUid_(DicomUid::Generate()),
     repetitionTimeMs_(0)
   {

@@ -24,6 +24,7 @@ namespace NiftiToDicom
     std::string     seriesDescription;   // empty: derived from the file
     std::string     sourceFilename;      // for the description and DerivationDescription
     int             seriesNumber = 1;
+    std::string     seriesInstanceUid;   // empty: a new one
     TagOverrides    tags;
   };
 

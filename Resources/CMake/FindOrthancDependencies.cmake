@@ -33,8 +33,8 @@ target_include_directories(OrthancDependencies SYSTEM INTERFACE
   ${JSONCPP_INCLUDE_DIR})
 target_link_libraries(OrthancDependencies INTERFACE
   ${ORTHANC_FRAMEWORK_STATIC}
-  dcmjpls dcmjpeg dcmimage dcmimgle dcmdata oflog ofstd
+  dcmnet dcmtls dcmjpls dcmjpeg dcmimage dcmimgle dcmdata oflog ofstd
   ${NIFTI2_LIBRARY}
-  jsoncpp pugixml uuid
+  jsoncpp pugixml uuid png jpeg
   Boost::filesystem Boost::thread Boost::regex Boost::locale Boost::iostreams
   ZLIB::ZLIB pthread)

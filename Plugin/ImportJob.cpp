@@ -1,0 +1,530 @@
+#include "ImportJob.h"
+
+#include "HttpAnswers.h"
+#include "RestHelpers.h"
+#include "SeriesRouter.h"
+#include "UploadStore.h"
+
+#include "../Sources/ServerPathPolicy.h"
+
+#include <Logging.h>
+#include <OrthancException.h>
+
+#include <json/reader.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace NiftiToDicomPlugin
+{
+  using namespace NiftiToDicom;
+
+  const char* const ImportJob::TYPE = "NiftiToDicomImport";
+
+  namespace
+  {
+    const char* SourceName(NiftiSource source)
+    {
+      switch (source)
+      {
+        case NiftiSource::Upload: return "Upload";
+        case NiftiSource::Path:   return "Path";
+        default:                  return "Inline";
+      }
+    }
+
+    const char* ModalityName(OutputModality modality)
+    {
+      switch (modality)
+      {
+        case OutputModality::MR: return "MR";
+        case OutputModality::CT: return "CT";
+        default:                 return "";
+      }
+    }
+
+    ClassicSopClass ChooseSopClass(OutputModality requested, const ParentStudy& parent)
+    {
+      switch (requested)
+      {
+        case OutputModality::CT:
+          return ClassicSopClass::CTImage;
+        case OutputModality::MR:
+          return ClassicSopClass::MRImage;
+        default:
+          // Follow what the study was acquired with: CT gets CT, anything else MR
+          return (parent.modalities.count("CT") > 0 && parent.modalities.count("MR") == 0) ?
+            ClassicSopClass::CTImage : ClassicSopClass::MRImage;
+      }
+    }
+  }
+
+
+  Json::Value ImportParameters::ToJson() const
+  {
+    Json::Value json(Json::objectValue);
+    json["Source"] = SourceName(source);
+    json["Upload"] = upload;
+    json["Path"] = path;
+    json["ParentStudy"] = parentStudyId;
+    json["SeriesDescription"] = seriesDescription;
+    json["Filename"] = filename;
+    json["Modality"] = ModalityName(modality);
+    json["Tags"] = tags;
+    json["Sidecar"] = sidecar;
+    json["SendTo"] = sendTo.ToJson();
+    json["SeriesInstanceUID"] = seriesInstanceUid;
+    json["DeleteUploadOnSuccess"] = deleteUploadOnSuccess;
+    return json;
+  }
+
+
+  ImportParameters ImportParameters::FromJson(const Json::Value& json)
+  {
+    ImportParameters p;
+    const std::string source = json["Source"].asString();
+    p.source = (source == "Upload") ? NiftiSource::Upload : (source == "Path") ? NiftiSource::Path : NiftiSource::Inline;
+    p.upload = json["Upload"].asString();
+    p.path = json["Path"].asString();
+    p.parentStudyId = json["ParentStudy"].asString();
+    p.seriesDescription = json["SeriesDescription"].asString();
+    p.filename = json["Filename"].asString();
+    const std::string modality = json["Modality"].asString();
+    p.modality = (modality == "MR") ? OutputModality::MR : (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
+    p.tags = json["Tags"];
+    p.sidecar = json["Sidecar"];
+    p.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
+    p.seriesInstanceUid = json["SeriesInstanceUID"].asString();
+    p.deleteUploadOnSuccess = json["DeleteUploadOnSuccess"].asBool();
+    return p;
+  }
+
+
+  ImportJob::ImportJob(const ImportParameters& parameters, const PluginConfiguration& configuration,
+                       std::string&& inlineNifti) :
+    parameters_(parameters),
+    inlineNifti_(std::move(inlineNifti)),
+    configuration_(configuration),
+    wholeSeriesAtOnce_(false),
+    stage_(Stage::Start),
+    stored_(0),
+    total_(0),
+    errorKind_(ErrorKind::Internal)
+  {
+    if (parameters_.source == NiftiSource::Upload)
+    {
+      UploadStore::Get().Acquire(parameters_.upload);
+    }
+  }
+
+
+  ImportJob::~ImportJob()
+  {
+    Release();
+    if (parameters_.source == NiftiSource::Upload)
+    {
+      UploadStore::Get().Release(parameters_.upload);
+    }
+  }
+
+
+  void ImportJob::Release()
+  {
+    // Order matters: the store rolls back (deletes the partial series) unless committed
+    converter_.reset();
+    store_.reset();
+    reservation_.reset();
+    volume_.reset();
+    parent_.reset();
+  }
+
+
+  void ImportJob::DeleteLeftovers()
+  {
+    // A run interrupted by a hard stop of Orthanc may have left instances of
+    // the series this job always writes (its SeriesInstanceUID is fixed)
+    if (parameters_.seriesInstanceUid.empty())
+    {
+      return;
+    }
+
+    Json::Value matches;
+    RestHelpers::PostJson(matches, "/tools/lookup", parameters_.seriesInstanceUid);
+    for (const Json::Value& match : matches)
+    {
+      if (match["Type"].asString() == "Series")
+      {
+        LOG(WARNING) << "NIfTI-to-DICOM: deleting series " << match["ID"].asString()
+                     << " left over by an interrupted run of this import";
+        RestHelpers::Delete("/series/" + match["ID"].asString());
+      }
+    }
+  }
+
+
+  void ImportJob::Prepare()
+  {
+    DeleteLeftovers();
+
+    std::string bytes;
+    switch (parameters_.source)
+    {
+      case NiftiSource::Upload:
+        bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(parameters_.upload),
+                                      configuration_.GetMaximumVolumeBytes());
+        break;
+      case NiftiSource::Path:
+      {
+        // Checked again: the file may have changed since the job was submitted
+        const ServerPathPolicy policy(configuration_.GetAllowedDirectories());
+        bytes = NiftiVolume::ReadFile(policy.Resolve(parameters_.path), configuration_.GetMaximumVolumeBytes());
+        break;
+      }
+      default:
+        bytes.swap(inlineNifti_);
+        break;
+    }
+
+    volume_.reset(new NiftiVolume(std::move(bytes), configuration_.GetMaximumVolumeBytes()));
+    parent_.reset(new ParentStudy(ParentStudyLookup::Find(parameters_.parentStudyId)));
+
+    SeriesOptions options;
+    options.sopClass = ChooseSopClass(parameters_.modality, *parent_);
+    options.seriesDescription = parameters_.seriesDescription;
+    options.sourceFilename = parameters_.filename;
+    options.seriesInstanceUid = parameters_.seriesInstanceUid;
+    options.tags = TagOverrides::Parse(parameters_.tags);
+
+    // A SeriesNumber given in "Tags" wins; otherwise reserve a free one
+    std::string requestedNumber;
+    if (options.tags.Lookup(requestedNumber, DCM_SeriesNumber))
+    {
+      options.seriesNumber = atoi(requestedNumber.c_str());
+      if (parent_->seriesNumbers.count(options.seriesNumber) > 0)
+      {
+        warnings_.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
+                            "series of the study");
+      }
+    }
+    else
+    {
+      reservation_.reset(new SeriesNumberReservation(parent_->orthancId));
+      options.seriesNumber = reservation_->GetNumber();
+    }
+
+    LOG(INFO) << "NIfTI-to-DICOM: importing a " << volume_->GetWidth() << "x" << volume_->GetHeight() << "x"
+              << volume_->GetDepth() << "x" << volume_->GetTimePoints() << " "
+              << volume_->GetHeader().GetDatatypeName() << " volume into study " << parent_->orthancId
+              << " as series number " << options.seriesNumber;
+
+    converter_.reset(new SeriesConverter(*volume_, parent_->tags, std::move(options)));
+    total_ = converter_->GetInstanceCount();
+    stored_ = 0;
+
+    store_.reset(new OrthancSeriesStore(parent_->orthancId));
+    store_->SetProgressCallback([this](int64_t stored, int64_t) { stored_ = stored; });
+  }
+
+
+  void ImportJob::Convert()
+  {
+    const unsigned int threads = configuration_.GetConversionThreads();
+
+    // Small batches let the job's progress move and a cancel take effect
+    const int64_t batch = wholeSeriesAtOnce_ ? total_ :
+      std::max<int64_t>(2 * threads, (total_ + 99) / 100);
+    converter_->WriteNext(*store_, batch, threads);
+
+    if (!converter_->IsDone())
+    {
+      return;
+    }
+
+    store_->Commit();
+    const ConversionSummary summary = converter_->GetSummary();
+
+    result_ = Json::Value(Json::objectValue);
+    result_["ID"] = store_->GetSeriesId();
+    result_["Path"] = "/series/" + store_->GetSeriesId();
+    result_["SeriesInstanceUID"] = summary.seriesInstanceUid;
+    result_["ParentStudy"] = parent_->orthancId;
+    result_["InstancesCount"] = static_cast<Json::Int64>(summary.instancesCount);
+    result_["Warnings"] = Json::Value(Json::arrayValue);
+    for (const std::string& warning : warnings_)
+    {
+      result_["Warnings"].append(warning);
+    }
+    for (const std::string& warning : summary.warnings)
+    {
+      result_["Warnings"].append(warning);
+    }
+
+    LOG(INFO) << "NIfTI-to-DICOM: stored series " << store_->GetSeriesId() << " (" << summary.instancesCount
+              << " instances, " << result_["Warnings"].size() << " warnings)";
+
+    stage_ = parameters_.sendTo.IsEmpty() ? Stage::Done : Stage::Sending;
+  }
+
+
+  void ImportJob::Send()
+  {
+    const std::vector<std::string> instances = store_->GetInstances();
+    result_["SendTo"] = SeriesRouter::Send(instances, parameters_.sendTo, configuration_);
+    for (const Json::Value& destination : result_["SendTo"])
+    {
+      if (!destination["Success"].asBool())
+      {
+        result_["Warnings"].append("The series was stored, but sending it to " + destination["Type"].asString() +
+                                   " \"" + destination["Name"].asString() + "\" failed: " +
+                                   destination["Error"].asString());
+      }
+    }
+    stage_ = Stage::Done;
+  }
+
+
+  void ImportJob::Fail(ErrorKind kind, const std::string& message)
+  {
+    stage_ = Stage::Failed;
+    errorKind_ = kind;
+    error_ = message;
+    Release();  // deletes what was stored
+    LOG(WARNING) << "NIfTI-to-DICOM: import failed: " << message;
+  }
+
+
+  OrthancPluginJobStepStatus ImportJob::Step()
+  {
+    try
+    {
+      switch (stage_)
+      {
+        case Stage::Start:
+          Prepare();
+          stage_ = Stage::Converting;
+          return OrthancPluginJobStepStatus_Continue;
+
+        case Stage::Converting:
+          Convert();
+          break;
+
+        case Stage::Sending:
+          Send();
+          break;
+
+        case Stage::Failed:
+          return OrthancPluginJobStepStatus_Failure;
+
+        default:
+          break;
+      }
+
+      if (stage_ != Stage::Done)
+      {
+        return OrthancPluginJobStepStatus_Continue;
+      }
+
+      // The series is complete (and sent): its sources are no longer needed
+      Release();
+      if (parameters_.deleteUploadOnSuccess)
+      {
+        UploadStore::Get().Delete(parameters_.upload);
+      }
+      return OrthancPluginJobStepStatus_Success;
+    }
+    catch (ConversionError& e)
+    {
+      Fail(e.GetKind(), e.what());
+    }
+    catch (Orthanc::OrthancException& e)
+    {
+      Fail(ErrorKind::Internal, e.What());
+    }
+    catch (std::bad_alloc&)
+    {
+      Fail(ErrorKind::Internal, "Orthanc ran out of memory while converting the NIfTI file");
+    }
+    catch (std::exception& e)
+    {
+      Fail(ErrorKind::Internal, e.what());
+    }
+    return OrthancPluginJobStepStatus_Failure;
+  }
+
+
+  void ImportJob::Stop(OrthancPluginJobStopReason reason)
+  {
+    if (reason == OrthancPluginJobStopReason_Success)
+    {
+      return;
+    }
+
+    if (stage_ != Stage::Done && stage_ != Stage::Failed)
+    {
+      // Canceled or paused mid-way: undo, and start over if it runs again
+      LOG(WARNING) << "NIfTI-to-DICOM: import job " << (reason == OrthancPluginJobStopReason_Canceled ? "canceled" :
+                                                         reason == OrthancPluginJobStopReason_Paused ? "paused" :
+                                                         "stopped")
+                   << " after " << stored_ << " of " << total_ << " instances; removing them";
+      if (reason == OrthancPluginJobStopReason_Canceled)
+      {
+        errorKind_ = ErrorKind::Internal;
+        error_ = "The import was canceled; nothing of it was kept";
+      }
+    }
+
+    Release();
+    if (stage_ == Stage::Converting || stage_ == Stage::Sending)
+    {
+      stage_ = Stage::Start;
+      stored_ = 0;
+    }
+  }
+
+
+  void ImportJob::Reset()
+  {
+    Release();
+    stage_ = Stage::Start;
+    stored_ = 0;
+    total_ = 0;
+    result_ = Json::Value();
+    error_.clear();
+    warnings_.clear();
+  }
+
+
+  float ImportJob::GetProgress()
+  {
+    switch (stage_)
+    {
+      case Stage::Converting:
+        return total_ > 0 ? 0.02f + 0.93f * static_cast<float>(stored_) / static_cast<float>(total_) : 0.02f;
+      case Stage::Sending:
+        return 0.95f;
+      case Stage::Done:
+        return 1.0f;
+      default:
+        return 0.0f;
+    }
+  }
+
+
+  Json::Value ImportJob::GetContent()
+  {
+    Json::Value content(Json::objectValue);
+    content["ParentStudy"] = parameters_.parentStudyId;
+
+    Json::Value source(Json::objectValue);
+    switch (parameters_.source)
+    {
+      case NiftiSource::Upload:
+        source["Upload"] = parameters_.upload;
+        break;
+      case NiftiSource::Path:
+        source["Path"] = parameters_.path;
+        break;
+      default:
+        source["Inline"] = static_cast<Json::UInt64>(inlineNifti_.size());
+        break;
+    }
+    content["Source"] = source;
+
+    if (!parameters_.filename.empty())
+    {
+      content["Filename"] = parameters_.filename;
+    }
+    if (!parameters_.sidecar.isNull())
+    {
+      content["Sidecar"] = parameters_.sidecar;
+    }
+    if (!parameters_.sendTo.IsEmpty())
+    {
+      content["Destinations"] = parameters_.sendTo.ToJson();
+    }
+
+    content["InstancesCount"] = static_cast<Json::Int64>(total_);
+    content["InstancesStored"] = static_cast<Json::Int64>(stored_);
+
+    if (result_.isObject())
+    {
+      for (const std::string& member : result_.getMemberNames())
+      {
+        content[member] = result_[member];
+      }
+    }
+
+    if (!error_.empty())
+    {
+      content["Error"] = error_;
+      content["HttpStatus"] = HttpAnswers::GetHttpStatus(errorKind_);
+    }
+    return content;
+  }
+
+
+  bool ImportJob::Serialize(Json::Value& target)
+  {
+    if (parameters_.source == NiftiSource::Inline)
+    {
+      return false;  // the bytes live in memory only
+    }
+    target = Json::Value(Json::objectValue);
+    target["Parameters"] = parameters_.ToJson();
+    return true;
+  }
+
+
+  Json::Value ImportJob::RunSynchronously()
+  {
+    wholeSeriesAtOnce_ = true;
+    for (;;)
+    {
+      const OrthancPluginJobStepStatus status = Step();
+      if (status == OrthancPluginJobStepStatus_Success)
+      {
+        return result_;
+      }
+      if (status == OrthancPluginJobStepStatus_Failure)
+      {
+        throw ConversionError(errorKind_, error_);
+      }
+    }
+  }
+
+
+  OrthancPluginJob* ImportJob::Unserialize(const char* type, const char* serialized,
+                                           const PluginConfiguration& configuration)
+  {
+    if (type == nullptr || std::string(type) != TYPE || serialized == nullptr)
+    {
+      return nullptr;
+    }
+
+    try
+    {
+      Json::Value json;
+      Json::CharReaderBuilder builder;
+      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+      std::string errors;
+      const std::string text(serialized);
+      if (!reader->parse(text.data(), text.data() + text.size(), &json, &errors) || !json.isObject())
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: " << errors;
+        return nullptr;
+      }
+
+      const ImportParameters parameters = ImportParameters::FromJson(json["Parameters"]);
+      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << parameters.parentStudyId
+                   << "; it starts again from the beginning";
+      return PluginJob::Create(std::unique_ptr<PluginJob>(new ImportJob(parameters, configuration)), TYPE);
+    }
+    catch (std::exception& e)
+    {
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: " << e.what();
+      return nullptr;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+#include "UploadsRoute.h"
+
+#include "HttpAnswers.h"
+#include "ImportRoute.h"
+#include "OrthancContext.h"
+#include "UploadStore.h"
+
+#include "../Sources/ConversionError.h"
+
+#include <Logging.h>
+
+#include <strings.h>
+
+#include <memory>
+
+namespace NiftiToDicomPlugin
+{
+  using NiftiToDicom::ConversionError;
+  using NiftiToDicom::ErrorKind;
+
+  namespace
+  {
+    const char* const COLLECTION = "/nifti/uploads";
+
+    // One POST /nifti/uploads under way
+    class UploadReader
+    {
+    private:
+      std::unique_ptr<UploadStore::Writer> writer_;
+      std::string                          filename_;
+      std::string                          error_;
+      ErrorKind                            errorKind_;
+
+    public:
+      explicit UploadReader(const std::string& filename) :
+        writer_(UploadStore::Get().StartUpload()),
+        filename_(filename),
+        errorKind_(ErrorKind::Internal)
+      {
+      }
+
+      void AddChunk(const void* data, uint32_t size)
+      {
+        if (!error_.empty())
+        {
+          return;
+        }
+        try
+        {
+          writer_->Append(data, size);
+        }
+        catch (ConversionError& e)
+        {
+          error_ = e.what();
+          errorKind_ = e.GetKind();
+        }
+      }
+
+      void Execute(OrthancPluginRestOutput* output)
+      {
+        if (!error_.empty())
+        {
+          HttpAnswers::AnswerError(output, std::string(COLLECTION), "POST", HttpAnswers::GetHttpStatus(errorKind_), error_);
+          return;
+        }
+
+        if (writer_->IsTooLarge())
+        {
+          const size_t limit = ImportLimit();
+          HttpAnswers::AnswerError(output, std::string(COLLECTION), "POST", 413,
+                                   "The upload exceeds the maximum upload size of " + std::to_string(limit >> 20) +
+                                   " MB (configuration option NiftiToDicom.MaximumUploadSize); nothing was kept");
+          return;
+        }
+
+        HttpAnswers::AnswerJson(output, writer_->Finish(filename_));
+      }
+
+      static size_t ImportLimit();
+    };
+
+    size_t UploadReader::ImportLimit()
+    {
+      return ImportRoute::GetConfiguration().GetMaximumUploadBytes();
+    }
+
+    std::string GetArgument(const OrthancPluginHttpRequest* request, const char* name)
+    {
+      for (uint32_t i = 0; i < request->getCount; i++)
+      {
+        if (strcasecmp(request->getKeys[i], name) == 0)
+        {
+          return request->getValues[i];
+        }
+      }
+      return "";
+    }
+
+    OrthancPluginErrorCode CreateReader(OrthancPluginServerChunkedRequestReader** reader, const char* url,
+                                        const OrthancPluginHttpRequest* request)
+    {
+      try
+      {
+        *reader = reinterpret_cast<OrthancPluginServerChunkedRequestReader*>(
+          new UploadReader(GetArgument(request, "filename")));
+        return OrthancPluginErrorCode_Success;
+      }
+      catch (std::exception& e)
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: cannot start an upload: " << e.what();
+        return OrthancPluginErrorCode_Plugin;
+      }
+    }
+
+    OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* reader, const void* data, uint32_t size)
+    {
+      reinterpret_cast<UploadReader*>(reader)->AddChunk(data, size);  // does not throw
+      return OrthancPluginErrorCode_Success;
+    }
+
+    OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* reader, OrthancPluginRestOutput* output)
+    {
+      try
+      {
+        reinterpret_cast<UploadReader*>(reader)->Execute(output);
+      }
+      catch (ConversionError& e)
+      {
+        HttpAnswers::AnswerError(output, std::string(COLLECTION), "POST", HttpAnswers::GetHttpStatus(e.GetKind()), e.what());
+      }
+      catch (std::exception& e)
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: upload failed: " << e.what();
+        HttpAnswers::AnswerError(output, std::string(COLLECTION), "POST", 500, std::string("Internal error: ") + e.what());
+      }
+      return OrthancPluginErrorCode_Success;
+    }
+
+    void Finalize(OrthancPluginServerChunkedRequestReader* reader)
+    {
+      try
+      {
+        delete reinterpret_cast<UploadReader*>(reader);  // removes an unfinished file
+      }
+      catch (...)
+      {
+      }
+    }
+
+    void ListUploads(OrthancPluginRestOutput* output, const char* url, const OrthancPluginHttpRequest* request)
+    {
+      Json::Value list(Json::arrayValue);
+      for (const std::string& id : UploadStore::Get().List())
+      {
+        list.append(id);
+      }
+      HttpAnswers::AnswerJson(output, list);
+    }
+
+    void HandleUpload(OrthancPluginRestOutput* output, const char* url, const OrthancPluginHttpRequest* request)
+    {
+      const std::string id = request->groups[0];
+
+      if (request->method == OrthancPluginHttpMethod_Get)
+      {
+        Json::Value info;
+        if (!UploadStore::Get().GetInfo(info, id))
+        {
+          UploadStore::Get().LocateData(id);  // throws the "no upload" error
+        }
+        HttpAnswers::AnswerJson(output, info);
+      }
+      else if (request->method == OrthancPluginHttpMethod_Delete)
+      {
+        Json::Value info;
+        if (!UploadStore::Get().GetInfo(info, id))
+        {
+          UploadStore::Get().LocateData(id);
+        }
+        if (info["InUse"].asBool())
+        {
+          throw ConversionError(ErrorKind::InvalidInput,
+                                "Upload \"" + id + "\" is used by an import job under way; cancel the job first");
+        }
+        UploadStore::Get().Delete(id);
+        HttpAnswers::AnswerJson(output, Json::Value(Json::objectValue));
+      }
+      else
+      {
+        OrthancPluginSendMethodNotAllowed(OrthancContext::Get(), output, "GET,DELETE");
+      }
+    }
+  }
+
+
+  void UploadsRoute::Register(OrthancPluginContext* context)
+  {
+    OrthancPluginRegisterChunkedRestCallback(context, COLLECTION, ProtectedRoute<ListUploads>, CreateReader,
+                                             nullptr, nullptr, AddChunk, Execute, Finalize);
+    OrthancPluginRegisterRestCallbackNoLock(context, "/nifti/uploads/([^/]+)", ProtectedRoute<HandleUpload>);
+  }
+}
