@@ -1,6 +1,7 @@
 #include "ImportJob.h"
 
 #include "HttpAnswers.h"
+#include "ImportJournal.h"
 #include "RestHelpers.h"
 #include "SeriesRouter.h"
 #include "UploadStore.h"
@@ -25,6 +26,12 @@ namespace NiftiToDicomPlugin
 
   namespace
   {
+    const char* StageName(int stage)
+    {
+      static const char* const NAMES[] = { "Start", "Converting", "Sending", "Done", "Failed" };
+      return NAMES[stage];
+    }
+
     const char* SourceName(NiftiSource source)
     {
       switch (source)
@@ -132,9 +139,15 @@ namespace NiftiToDicomPlugin
 
   void ImportJob::Release()
   {
-    // Order matters: the store rolls back (deletes the partial series) unless committed
+    // Order matters: the store rolls back (deletes the partial series) unless
+    // committed; only then is the series out of the journal
     converter_.reset();
     store_.reset();
+    if (!journaled_.empty())
+    {
+      ImportJournal::Get().Remove(journaled_);
+      journaled_.clear();
+    }
     reservation_.reset();
     volume_.reset();
     parent_.reset();
@@ -221,6 +234,9 @@ namespace NiftiToDicomPlugin
 
     converter_.reset(new SeriesConverter(*volume_, parent_->tags, std::move(options)));
     total_ = converter_->GetInstanceCount();
+
+    journaled_ = converter_->GetPlan().GetSeriesInstanceUid();
+    ImportJournal::Get().Add(journaled_);
     stored_ = 0;
 
     store_.reset(new OrthancSeriesStore(parent_->orthancId));
@@ -473,6 +489,17 @@ namespace NiftiToDicomPlugin
     }
     target = Json::Value(Json::objectValue);
     target["Parameters"] = parameters_.ToJson();
+
+    // The outcome too, so that GET /jobs/{id} still tells it after a restart
+    if (stage_ == Stage::Done || stage_ == Stage::Failed)
+    {
+      target["Stage"] = StageName(static_cast<int>(stage_));
+      target["Result"] = result_;
+      target["Error"] = error_;
+      target["ErrorStatus"] = HttpAnswers::GetHttpStatus(errorKind_);
+      target["InstancesCount"] = static_cast<Json::Int64>(total_);
+      target["InstancesStored"] = static_cast<Json::Int64>(stored_);
+    }
     return true;
   }
 
@@ -517,9 +544,28 @@ namespace NiftiToDicomPlugin
       }
 
       const ImportParameters parameters = ImportParameters::FromJson(json["Parameters"]);
-      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << parameters.parentStudyId
-                   << "; it starts again from the beginning";
-      return PluginJob::Create(std::unique_ptr<PluginJob>(new ImportJob(parameters, configuration)), TYPE);
+      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << parameters.parentStudyId;
+      std::unique_ptr<ImportJob> job(new ImportJob(parameters, configuration));
+
+      const std::string stage = json["Stage"].asString();
+      if (stage == "Done" || stage == "Failed")
+      {
+        job->stage_ = (stage == "Done") ? Stage::Done : Stage::Failed;
+        job->result_ = json["Result"];
+        job->error_ = json["Error"].asString();
+        const int status = json["ErrorStatus"].asInt();
+        job->errorKind_ = (status == 400) ? ErrorKind::InvalidInput : (status == 403) ? ErrorKind::Forbidden :
+          (status == 404) ? ErrorKind::UnknownResource : (status == 413) ? ErrorKind::TooLarge :
+          (status == 415) ? ErrorKind::Unsupported : ErrorKind::Internal;
+        job->total_ = json["InstancesCount"].asInt64();
+        job->stored_ = json["InstancesStored"].asInt64();
+      }
+      else if (!parameters.seriesInstanceUid.empty())
+      {
+        ImportJournal::Get().Claim(parameters.seriesInstanceUid);  // it will run again and clean up itself
+      }
+
+      return PluginJob::Create(std::move(job), TYPE);
     }
     catch (std::exception& e)
     {

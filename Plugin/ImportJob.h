@@ -67,6 +67,7 @@ namespace NiftiToDicomPlugin
     std::unique_ptr<SeriesNumberReservation>   reservation_;
     std::unique_ptr<OrthancSeriesStore>        store_;
     std::unique_ptr<NiftiToDicom::SeriesConverter> converter_;
+    std::string                                journaled_;     // SeriesInstanceUID in the ImportJournal
     std::vector<std::string>                   warnings_;
     std::atomic<int64_t>                       stored_;
     int64_t                                    total_;

@@ -3,6 +3,7 @@
 #include "ImportRoute.h"
 #include "OrthancContext.h"
 #include "PluginConfiguration.h"
+#include "ImportJournal.h"
 #include "UploadStore.h"
 #include "UploadsRoute.h"
 
@@ -15,6 +16,17 @@
 namespace
 {
   const char* const PLUGIN_NAME = "nifti-to-dicom";
+
+  OrthancPluginErrorCode OnChange(OrthancPluginChangeType changeType, OrthancPluginResourceType resourceType,
+                                  const char* resourceId)
+  {
+    if (changeType == OrthancPluginChangeType_OrthancStarted)
+    {
+      // The REST API answers from now on: remove what a killed Orthanc left
+      NiftiToDicomPlugin::ImportJournal::Get().DeleteOrphans();
+    }
+    return OrthancPluginErrorCode_Success;
+  }
 
   OrthancPluginJob* UnserializeJob(const char* type, const char* serialized)
   {
@@ -53,10 +65,12 @@ extern "C"
       UploadStore::Initialize(configuration.GetUploadDirectory(), configuration.GetUploadExpiration(),
                               configuration.GetMaximumUploadBytes());
       UploadStore::Get().StartPurging();
+      ImportJournal::Initialize(configuration.GetUploadDirectory() + "/journal");
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
       UploadsRoute::Register(context);
       OrthancPluginRegisterJobsUnserializer(context, UnserializeJob);
+      OrthancPluginRegisterOnChangeCallback(context, OnChange);
       LOG(WARNING) << "NIfTI-to-DICOM: REST routes POST " << ImportRoute::URI << ", /nifti/uploads are ready";
       return 0;
     }
@@ -71,6 +85,7 @@ extern "C"
   ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   {
     NiftiToDicomPlugin::UploadStore::Finalize();
+    NiftiToDicomPlugin::ImportJournal::Finalize();
     LOG(WARNING) << "NIfTI-to-DICOM: finalized";
   }
 

@@ -84,13 +84,14 @@ namespace NiftiToDicomPlugin
       return ImportRoute::GetConfiguration().GetMaximumUploadBytes();
     }
 
-    std::string GetArgument(const OrthancPluginHttpRequest* request, const char* name)
+    // Orthanc 1.10.1 gives streamed routes no query arguments, but their headers
+    std::string GetHeader(const OrthancPluginHttpRequest* request, const char* name)
     {
-      for (uint32_t i = 0; i < request->getCount; i++)
+      for (uint32_t i = 0; i < request->headersCount; i++)
       {
-        if (strcasecmp(request->getKeys[i], name) == 0)
+        if (strcasecmp(request->headersKeys[i], name) == 0)
         {
-          return request->getValues[i];
+          return request->headersValues[i];
         }
       }
       return "";
@@ -102,7 +103,7 @@ namespace NiftiToDicomPlugin
       try
       {
         *reader = reinterpret_cast<OrthancPluginServerChunkedRequestReader*>(
-          new UploadReader(GetArgument(request, "filename")));
+          new UploadReader(GetHeader(request, "X-Filename")));
         return OrthancPluginErrorCode_Success;
       }
       catch (std::exception& e)
