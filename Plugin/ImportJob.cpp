@@ -2,6 +2,7 @@
 
 #include "HttpAnswers.h"
 #include "ImportJournal.h"
+#include "ReferenceSeriesLookup.h"
 #include "RestHelpers.h"
 #include "SeriesRouter.h"
 #include "UploadStore.h"
@@ -82,6 +83,8 @@ namespace NiftiToDicomPlugin
     json["Tags"] = tags;
     json["Sidecar"] = sidecar;
     json["SendTo"] = sendTo.ToJson();
+    json["Output"] = output;
+    json["ReferenceSeries"] = referenceSeries;
     json["SeriesInstanceUID"] = seriesInstanceUid;
     json["DeleteUploadOnSuccess"] = deleteUploadOnSuccess;
     return json;
@@ -103,6 +106,8 @@ namespace NiftiToDicomPlugin
     p.tags = json["Tags"];
     p.sidecar = json["Sidecar"];
     p.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
+    p.output = json["Output"];
+    p.referenceSeries = json["ReferenceSeries"].asString();
     p.seriesInstanceUid = json["SeriesInstanceUID"].asString();
     p.deleteUploadOnSuccess = json["DeleteUploadOnSuccess"].asBool();
     return p;
@@ -205,6 +210,22 @@ namespace NiftiToDicomPlugin
 
     SeriesOptions options;
     options.sopClass = ChooseSopClass(parameters_.modality, *parent_);
+
+    const std::vector<std::string> outputWarnings =
+      OutputRequest::Parse(parameters_.output).ApplyTo(options, volume_->GetHeader());
+    warnings_.insert(warnings_.end(), outputWarnings.begin(), outputWarnings.end());
+
+    if (!parameters_.referenceSeries.empty())
+    {
+      std::string referenceModality;
+      options.reference = ReferenceSeriesLookup::Read(referenceModality, warnings_, parameters_.referenceSeries,
+                                                      SeriesGeometry(volume_->GetHeader()));
+      options.hasReference = true;
+      if (parameters_.modality == OutputModality::Auto && (referenceModality == "CT" || referenceModality == "MR"))
+      {
+        options.sopClass = (referenceModality == "CT") ? ClassicSopClass::CTImage : ClassicSopClass::MRImage;
+      }
+    }
     options.seriesDescription = parameters_.seriesDescription;
     options.sourceFilename = parameters_.filename;
     options.seriesInstanceUid = parameters_.seriesInstanceUid;

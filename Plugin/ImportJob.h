@@ -30,6 +30,8 @@ namespace NiftiToDicomPlugin
     Json::Value                   tags;                // "Tags" as sent
     Json::Value                   sidecar;             // object or null
     NiftiToDicom::SendTo          sendTo;
+    Json::Value                   output;              // "Type", "Units", "Quantity", "DoublePrecision", "Labels"
+    std::string                   referenceSeries;     // Orthanc ID, or empty
     std::string                   seriesInstanceUid;   // chosen at submission (jobs), empty: new
     bool                          deleteUploadOnSuccess = false;
 

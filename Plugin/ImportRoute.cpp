@@ -3,6 +3,7 @@
 #include "HttpAnswers.h"
 #include "ImportJob.h"
 #include "OrthancContext.h"
+#include "ReferenceSeriesLookup.h"
 #include "SeriesRouter.h"
 #include "UploadStore.h"
 
@@ -78,6 +79,12 @@ namespace NiftiToDicomPlugin
       parameters.modality = request.modality;
       parameters.tags = request.tagsJson;
       parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
+      parameters.output = request.outputJson;
+      parameters.referenceSeries = request.referenceSeries;
+      if (!parameters.referenceSeries.empty())
+      {
+        ReferenceSeriesLookup::Check(parameters.referenceSeries, parameters.parentStudyId);
+      }
 
       switch (request.source)
       {

@@ -6,54 +6,25 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 
 namespace NiftiToDicom
 {
   namespace
   {
-    void Put(DcmDataset& dataset, const DcmTagKey& tag, const std::string& value)
+    void Put(DcmItem& item, const DcmTagKey& tag, const std::string& value)
     {
-      const OFCondition status = dataset.putAndInsertString(tag, value.c_str());
-      if (status.bad())
-      {
-        throw ConversionError(ErrorKind::Internal, std::string("Cannot set DICOM attribute ") +
-                              tag.toString().c_str() + ": " + status.text());
-      }
+      DicomBuilder::Put(item, tag, value);
     }
 
-    void PutUint16(DcmDataset& dataset, const DcmTagKey& tag, int64_t value)
+    void PutUint16(DcmItem& item, const DcmTagKey& tag, int64_t value)
     {
-      dataset.putAndInsertUint16(tag, static_cast<Uint16>(value));
+      DicomBuilder::PutUint16(item, tag, value);
     }
 
     std::string FormatInteger(int64_t value)
     {
       return std::to_string(value);
-    }
-
-    void WritePart10(std::string& target, DcmFileFormat& file)
-    {
-      const E_TransferSyntax syntax = EXS_LittleEndianExplicit;
-      file.validateMetaInfo(syntax);
-
-      // The computed length is exact once the meta header is filled in;
-      // the slack only covers group-length recalculation.
-      target.resize(file.calcElementLength(syntax, EET_ExplicitLength) + 1024);
-      DcmOutputBufferStream stream(&target[0], target.size());
-
-      file.transferInit();
-      const OFCondition status = file.write(stream, syntax, EET_ExplicitLength, nullptr,
-                                            EGL_recalcGL, EPD_withoutPadding);
-      file.transferEnd();
-      if (status.bad())
-      {
-        throw ConversionError(ErrorKind::Internal, std::string("Cannot write a DICOM instance: ") + status.text());
-      }
-
-      stream.flush();
-      target.resize(static_cast<size_t>(stream.tell()));
     }
   }
 
@@ -70,8 +41,21 @@ namespace NiftiToDicom
   }
 
 
+  int64_t ClassicImageIod::GetInstanceCount(const SeriesPlan& plan) const
+  {
+    return plan.GetSliceCount() * plan.GetTimePointCount();
+  }
+
+
   void ClassicImageIod::BuildInstance(std::string& file, std::string& pixels, const SeriesPlan& plan,
-                                      int64_t k, int64_t t) const
+                                      int64_t index) const
+  {
+    BuildSlice(file, pixels, plan, index % plan.GetSliceCount(), index / plan.GetSliceCount());
+  }
+
+
+  void ClassicImageIod::BuildSlice(std::string& file, std::string& pixels, const SeriesPlan& plan,
+                                   int64_t k, int64_t t) const
   {
     const SeriesGeometry& geometry = plan.GetGeometry();
     const PixelEncoder& encoder = plan.GetEncoder();
@@ -79,39 +63,12 @@ namespace NiftiToDicom
     DcmFileFormat fileFormat;
     DcmDataset& d = *fileFormat.getDataset();
 
-    // SOP Common
-    Put(d, DCM_SpecificCharacterSet, "ISO_IR 192");
-    Put(d, DCM_SOPClassUID, GetSopClassUid());
-    Put(d, DCM_SOPInstanceUID, DicomUid::Generate());
-    Put(d, DCM_InstanceCreationDate, plan.GetCreationDate());
-    Put(d, DCM_InstanceCreationTime, plan.GetCreationTime());
-
-    // Patient, Clinical Trial Subject, General Study, Patient Study: verbatim from the parent
-    plan.GetParent().CopyTo(d);
-
-    // General Series
-    Put(d, DCM_Modality, GetModality());
-    Put(d, DCM_SeriesInstanceUID, plan.GetSeriesInstanceUid());
-    Put(d, DCM_SeriesNumber, FormatInteger(plan.GetOptions().seriesNumber));
-    Put(d, DCM_SeriesDate, plan.GetCreationDate());
-    Put(d, DCM_SeriesTime, plan.GetCreationTime());
-    Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());
+    DicomBuilder::AddCommonModules(d, plan, GetSopClassUid(), GetModality());
     Put(d, DCM_PatientPosition, "");
     Put(d, DCM_Laterality, "");  // Type 2C: the NIfTI cannot say whether a paired organ is shown
 
-    // Frame of Reference
-    Put(d, DCM_FrameOfReferenceUID, plan.GetFrameOfReferenceUid());
-    Put(d, DCM_PositionReferenceIndicator, "");
-
-    // General Equipment
-    Put(d, DCM_Manufacturer, "");
-    Put(d, DCM_SoftwareVersions, "Orthanc NIfTI-to-DICOM " NIFTI_TO_DICOM_VERSION);
-
     // General Image
     Put(d, DCM_InstanceNumber, FormatInteger(t * plan.GetSliceCount() + k + 1));
-    Put(d, DCM_ContentDate, plan.GetCreationDate());
-    Put(d, DCM_ContentTime, plan.GetCreationTime());
-    Put(d, DCM_DerivationDescription, plan.GetDerivationDescription());
 
     // Image Plane
     const Vector3 position = geometry.GetSlicePosition(k);
@@ -156,7 +113,7 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::Internal, std::string("Cannot set the pixel data: ") + status.text());
     }
 
-    WritePart10(file, fileFormat);
+    DicomBuilder::WritePart10(file, fileFormat);
   }
 
 

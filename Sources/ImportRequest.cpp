@@ -16,7 +16,8 @@ namespace NiftiToDicom
     const char* const KNOWN_FIELDS[] =
     {
       "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
-      "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority"
+      "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority", "Type", "Units", "Quantity",
+      "DoublePrecision", "Labels", "ReferenceSeries"
     };
 
     std::vector<std::string> ReadNames(const Json::Value& value, const char* member, const std::string& where)
@@ -477,6 +478,17 @@ namespace NiftiToDicom
 
     request.tags = TagOverrides::Parse(root["Tags"]);
     request.tagsJson = root["Tags"];
+
+    request.output = OutputRequest::Parse(root);
+    request.outputJson = Json::Value(Json::objectValue);
+    for (const char* field : { "Type", "Units", "Quantity", "DoublePrecision", "Labels" })
+    {
+      if (root.isMember(field))
+      {
+        request.outputJson[field] = root[field];
+      }
+    }
+    request.referenceSeries = GetOptionalString(root, "ReferenceSeries").asString();
 
     const Json::Value& sidecar = root["Sidecar"];
     if (sidecar.isString())

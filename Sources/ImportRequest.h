@@ -1,5 +1,6 @@
 #pragma once
 
+#include "OutputRequest.h"
 #include "TagOverrides.h"
 
 #include <string>
@@ -52,6 +53,9 @@ namespace NiftiToDicom
     OutputModality            modality = OutputModality::Auto;
     TagOverrides              tags;
     Json::Value               tagsJson;          // "Tags" as sent, to hand to a job
+    OutputRequest             output;            // "Type" and its options, checked
+    Json::Value               outputJson;        // the same fields as sent, to hand to a job
+    std::string               referenceSeries;   // Orthanc ID of the source series, or empty
     Json::Value               sidecar;           // object, or null
     std::string               sidecarUpload;     // upload ID of the sidecar, or empty
     bool                      hasSendTo = false;

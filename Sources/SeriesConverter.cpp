@@ -1,6 +1,6 @@
 #include "SeriesConverter.h"
 
-#include "ClassicImageIod.h"
+#include "DicomBuilder.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +15,7 @@ namespace NiftiToDicom
     class ParallelWriter
     {
     private:
-      const ClassicImageIod&  iod_;
+      const IInstanceFactory& iod_;
       const SeriesPlan&       plan_;
       IInstanceSink&          sink_;
       std::atomic<int64_t>    next_;
@@ -25,7 +25,7 @@ namespace NiftiToDicom
       std::exception_ptr      error_;
 
     public:
-      ParallelWriter(const ClassicImageIod& iod, const SeriesPlan& plan, IInstanceSink& sink,
+      ParallelWriter(const IInstanceFactory& iod, const SeriesPlan& plan, IInstanceSink& sink,
                      int64_t begin, int64_t end) :
         iod_(iod),
         plan_(plan),
@@ -40,7 +40,7 @@ namespace NiftiToDicom
       void Work()
       {
         std::string file, pixels;
-        const int64_t count = plan_.GetInstanceCount();
+        const int64_t count = iod_.GetInstanceCount(plan_);
         try
         {
           for (;;)
@@ -50,9 +50,7 @@ namespace NiftiToDicom
             {
               return;
             }
-            const int64_t t = index / plan_.GetSliceCount();
-            const int64_t k = index % plan_.GetSliceCount();
-            iod_.BuildInstance(file, pixels, plan_, k, t);
+            iod_.BuildInstance(file, pixels, plan_, index);
             sink_.Store(file, index, count);
           }
         }
@@ -80,9 +78,10 @@ namespace NiftiToDicom
 
   SeriesConverter::SeriesConverter(const NiftiVolume& volume, const ParentStudyTags& parent,
                                    SeriesOptions&& options) :
-    iod_(ClassicImageIod::Create(options.sopClass)),
+    iod_(IInstanceFactory::Create(options)),
     plan_(volume, parent, std::move(options)),
-    next_(0)
+    next_(0),
+    count_(iod_->GetInstanceCount(plan_))
   {
   }
 
@@ -128,7 +127,7 @@ namespace NiftiToDicom
   {
     ConversionSummary summary;
     summary.seriesInstanceUid = plan_.GetSeriesInstanceUid();
-    summary.instancesCount = plan_.GetInstanceCount();
+    summary.instancesCount = count_;
     summary.warnings = plan_.GetWarnings();
     return summary;
   }

@@ -9,7 +9,7 @@
 
 namespace NiftiToDicom
 {
-  class ClassicImageIod;
+  class IInstanceFactory;
 
   // Receives the instances of a series one by one, as they are encoded, so
   // that at most one DICOM file per thread exists in memory at a time.
@@ -39,9 +39,10 @@ namespace NiftiToDicom
   class SeriesConverter
   {
   private:
-    std::unique_ptr<ClassicImageIod>  iod_;
+    std::unique_ptr<IInstanceFactory> iod_;
     SeriesPlan                        plan_;
     int64_t                           next_;
+    int64_t                           count_;
 
   public:
     SeriesConverter(const NiftiVolume& volume, const ParentStudyTags& parent, SeriesOptions&& options);
@@ -50,7 +51,7 @@ namespace NiftiToDicom
 
     int64_t GetInstanceCount() const
     {
-      return plan_.GetInstanceCount();
+      return count_;
     }
 
     // Instances already handed to a sink

@@ -1,5 +1,6 @@
 #include "SeriesPlan.h"
 
+#include "ConversionError.h"
 #include "DicomUid.h"
 #include "DicomValues.h"
 
@@ -49,13 +50,17 @@ namespace NiftiToDicom
     parent_(parent),
     options_(std::move(options)),
     geometry_(volume.GetHeader()),
-    encoder_(volume),
     seriesInstanceUid_(options_.seriesInstanceUid.empty() ? DicomUid::Generate() : options_.seriesInstanceUid),
-    frameOfReferenceUid_(DicomUid::Generate()),
+    frameOfReferenceUid_(options_.hasReference && options_.reference.sameFrameOfReference ?
+                         options_.reference.frameOfReferenceUid : DicomUid::Generate()),
     repetitionTimeMs_(0)
   {
     warnings_ = geometry_.GetWarnings();
-    warnings_.insert(warnings_.end(), encoder_.GetWarnings().begin(), encoder_.GetWarnings().end());
+    if (options_.type == OutputType::Classic)
+    {
+      encoder_.reset(new PixelEncoder(volume));
+      warnings_.insert(warnings_.end(), encoder_->GetWarnings().begin(), encoder_->GetWarnings().end());
+    }
 
     const std::time_t now = std::time(nullptr);
     std::tm local;
@@ -65,6 +70,16 @@ namespace NiftiToDicom
 
     ChooseDescription();
     ReadRepetitionTime();
+  }
+
+
+  const PixelEncoder& SeriesPlan::GetEncoder() const
+  {
+    if (!encoder_)
+    {
+      throw ConversionError(ErrorKind::Internal, "This output type has no 16-bit pixel encoder");
+    }
+    return *encoder_;
   }
 
 
@@ -104,10 +119,10 @@ namespace NiftiToDicom
     }
     derivation += std::string(" (") + volume_.GetHeader().GetDatatypeName() + ", geometry from the " +
       geometry_.GetSourceName() + ")";
-    if (!encoder_.IsLossless())
+    if (encoder_ && !encoder_->IsLossless())
     {
       derivation += ", values quantised to 16 bits (max error " +
-        DicomValues::FormatDecimal(encoder_.GetMaxError()) + ")";
+        DicomValues::FormatDecimal(encoder_->GetMaxError()) + ")";
     }
     derivation += " by the Orthanc NIfTI-to-DICOM plugin " NIFTI_TO_DICOM_VERSION;
     derivationDescription_ = DicomValues::TruncateUtf8(derivation, 1024);

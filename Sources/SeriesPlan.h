@@ -6,6 +6,8 @@
 #include "SeriesGeometry.h"
 #include "TagOverrides.h"
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,15 +19,69 @@ namespace NiftiToDicom
     CTImage
   };
 
+  enum class OutputType
+  {
+    Classic,         // one MR or CT Image instance per slice and time point
+    ParametricMap,   // one Parametric Map instance, float pixels
+    Segmentation     // one binary Segmentation instance, a segment per label
+  };
+
+  // A code of a controlled terminology (PS3.3 Code Sequence Macro)
+  struct CodedConcept
+  {
+    std::string value;
+    std::string scheme;
+    std::string meaning;
+
+    bool IsEmpty() const
+    {
+      return value.empty();
+    }
+  };
+
+  struct SegmentLabel
+  {
+    std::string  name;
+    bool         hasColor = false;
+    uint8_t      color[3] = { 0, 0, 0 };   // sRGB
+  };
+
+  struct ReferencedImage
+  {
+    std::string  sopClassUid;
+    std::string  sopInstanceUid;
+  };
+
+  // The series the NIfTI was computed from
+  struct ReferenceSeries
+  {
+    std::string                   seriesInstanceUid;
+    std::string                   frameOfReferenceUid;
+    bool                          sameFrameOfReference = false;   // share it with the new series
+    std::vector<ReferencedImage>  images;
+  };
+
   // What the caller decides about the new series
   struct SeriesOptions
   {
-    ClassicSopClass sopClass = ClassicSopClass::MRImage;
+    OutputType      type = OutputType::Classic;
+    ClassicSopClass sopClass = ClassicSopClass::MRImage;   // also gives the Modality of a Parametric Map
     std::string     seriesDescription;   // empty: derived from the file
     std::string     sourceFilename;      // for the description and DerivationDescription
     int             seriesNumber = 1;
     std::string     seriesInstanceUid;   // empty: a new one
     TagOverrides    tags;
+
+    // Parametric Map
+    bool            doublePrecision = false;   // Double Float Pixel Data instead of Float
+    CodedConcept    units;                     // UCUM; empty: "no units"
+    CodedConcept    quantity;                  // empty: none
+
+    // Segmentation: names and colours by label value
+    std::map<int64_t, SegmentLabel> labels;
+
+    bool            hasReference = false;
+    ReferenceSeries reference;
   };
 
   // Everything shared by the instances of the series: computed once, then
@@ -37,7 +93,7 @@ namespace NiftiToDicom
     const ParentStudyTags&    parent_;
     SeriesOptions             options_;
     SeriesGeometry            geometry_;
-    PixelEncoder              encoder_;
+    std::unique_ptr<PixelEncoder> encoder_;   // classic images only
     std::string               seriesInstanceUid_;
     std::string               frameOfReferenceUid_;
     std::string               seriesDescription_;
@@ -57,7 +113,8 @@ namespace NiftiToDicom
     const ParentStudyTags& GetParent() const { return parent_; }
     const SeriesOptions& GetOptions() const { return options_; }
     const SeriesGeometry& GetGeometry() const { return geometry_; }
-    const PixelEncoder& GetEncoder() const { return encoder_; }
+    // Throws for the output types that do not quantise to 16 bits
+    const PixelEncoder& GetEncoder() const;
     const std::string& GetSeriesInstanceUid() const { return seriesInstanceUid_; }
     const std::string& GetFrameOfReferenceUid() const { return frameOfReferenceUid_; }
     const std::string& GetSeriesDescription() const { return seriesDescription_; }
@@ -68,9 +125,13 @@ namespace NiftiToDicom
 
     int64_t GetSliceCount() const { return volume_.GetDepth(); }
     int64_t GetTimePointCount() const { return volume_.GetTimePoints(); }
-    int64_t GetInstanceCount() const { return GetSliceCount() * GetTimePointCount(); }
 
     // Warnings of the geometry, the encoder and the plan itself
     const std::vector<std::string>& GetWarnings() const { return warnings_; }
+
+    const char* GetModality() const
+    {
+      return options_.sopClass == ClassicSopClass::CTImage ? "CT" : "MR";
+    }
   };
 }

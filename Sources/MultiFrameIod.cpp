@@ -1,0 +1,576 @@
+#include "MultiFrameIod.h"
+
+#include "ConversionError.h"
+#include "DicomUid.h"
+#include "DicomValues.h"
+#include "VoxelReader.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcvrod.h>
+#include <dcmtk/dcmdata/dcvrof.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace NiftiToDicom
+{
+  namespace
+  {
+    void Put(DcmItem& item, const DcmTagKey& tag, const std::string& value)
+    {
+      DicomBuilder::Put(item, tag, value);
+    }
+
+    CodedConcept Code(const char* value, const char* scheme, const char* meaning)
+    {
+      CodedConcept code;
+      code.value = value;
+      code.scheme = scheme;
+      code.meaning = meaning;
+      return code;
+    }
+
+    // The NIfTI says nothing of anatomy: the whole body is the honest region
+    const CodedConcept ENTIRE_BODY = Code("38266002", "SCT", "Entire body");
+    const CodedConcept TISSUE = Code("85756007", "SCT", "Tissue");
+    const CodedConcept NO_UNITS = Code("1", "UCUM", "no units");
+
+    struct SegmentLayout : public FrameLayout
+    {
+      std::vector<int64_t> labels;   // label value of segment number i + 1
+    };
+
+    void FiniteRange(double& minValue, double& maxValue, const SeriesPlan& plan)
+    {
+      const VoxelReader reader(plan.GetVolume());
+      const NiftiVolume& volume = plan.GetVolume();
+      std::vector<double> row;
+      minValue = std::numeric_limits<double>::infinity();
+      maxValue = -std::numeric_limits<double>::infinity();
+      for (int64_t t = 0; t < volume.GetTimePoints(); t++)
+      {
+        for (int64_t k = 0; k < volume.GetDepth(); k++)
+        {
+          for (int64_t r = 0; r < volume.GetHeight(); r++)
+          {
+            reader.ReadDicomRow(row, r, k, t);
+            for (double v : row)
+            {
+              if (std::isfinite(v))
+              {
+                minValue = std::min(minValue, v);
+                maxValue = std::max(maxValue, v);
+              }
+            }
+          }
+        }
+      }
+      if (minValue > maxValue)
+      {
+        minValue = maxValue = 0;  // nothing finite
+      }
+    }
+  }
+
+
+  std::unique_ptr<FrameLayout> MultiFrameIod::ListFrames(const SeriesPlan& plan) const
+  {
+    std::unique_ptr<FrameLayout> layout(new FrameLayout);
+    for (int64_t t = 0; t < plan.GetTimePointCount(); t++)
+    {
+      for (int64_t k = 0; k < plan.GetSliceCount(); k++)
+      {
+        Frame frame;
+        frame.k = k;
+        frame.t = t;
+        layout->frames.push_back(frame);
+      }
+    }
+    return layout;
+  }
+
+
+  std::vector<MultiFrameIod::Dimension> MultiFrameIod::GetDimensions(const SeriesPlan& plan) const
+  {
+    std::vector<Dimension> dimensions;
+    if (plan.GetTimePointCount() > 1)
+    {
+      dimensions.push_back({ DCM_TemporalPositionIndex, DCM_FrameContentSequence, "Temporal Position Index" });
+    }
+    dimensions.push_back({ DCM_ImagePositionPatient, DCM_PlanePositionSequence, "Image Position Patient" });
+    return dimensions;
+  }
+
+
+  std::vector<Uint32> MultiFrameIod::GetDimensionIndexValues(const SeriesPlan& plan, const Frame& frame) const
+  {
+    std::vector<Uint32> values;
+    if (plan.GetTimePointCount() > 1)
+    {
+      values.push_back(static_cast<Uint32>(frame.t + 1));
+    }
+    values.push_back(static_cast<Uint32>(frame.k + 1));
+    return values;
+  }
+
+
+  void MultiFrameIod::AddFrameContent(DcmItem& content, const SeriesPlan& plan, const Frame& frame) const
+  {
+    Put(content, DCM_StackID, "1");
+    content.putAndInsertUint32(DCM_InStackPositionNumber, static_cast<Uint32>(frame.k + 1));
+    if (plan.GetTimePointCount() > 1)
+    {
+      content.putAndInsertUint32(DCM_TemporalPositionIndex, static_cast<Uint32>(frame.t + 1));
+    }
+  }
+
+
+  void MultiFrameIod::BuildInstance(std::string& file, std::string& scratch, const SeriesPlan& plan,
+                                    int64_t index) const
+  {
+    const SeriesGeometry& geometry = plan.GetGeometry();
+    const std::unique_ptr<FrameLayout> layout = ListFrames(plan);
+
+    DcmFileFormat fileFormat;
+    DcmDataset& d = *fileFormat.getDataset();
+
+    DicomBuilder::AddCommonModules(d, plan, GetSopClassUid(), GetModality(plan));
+
+    // Enhanced General Equipment: Type 1, this plugin made the instance
+    Put(d, DCM_Manufacturer, "Orthanc NIfTI-to-DICOM");
+    Put(d, DCM_ManufacturerModelName, "nifti-to-dicom");
+    Put(d, DCM_DeviceSerialNumber, "1");
+
+    Put(d, DCM_InstanceNumber, "1");
+    Put(d, DCM_NumberOfFrames, std::to_string(layout->frames.size()));
+    DicomBuilder::PutUint16(d, DCM_Rows, geometry.GetRows());
+    DicomBuilder::PutUint16(d, DCM_Columns, geometry.GetColumns());
+    AddImageModule(d, plan, *layout);
+
+    // Multi-frame Dimension module
+    const std::string organization = DicomUid::Generate();
+    Put(DicomBuilder::AppendItem(d, DCM_DimensionOrganizationSequence), DCM_DimensionOrganizationUID, organization);
+    Put(d, DCM_DimensionOrganizationType, plan.GetTimePointCount() > 1 ? "3D_TEMPORAL" : "3D");
+    for (const Dimension& dimension : GetDimensions(plan))
+    {
+      DcmItem& item = DicomBuilder::AppendItem(d, DCM_DimensionIndexSequence);
+      Put(item, DCM_DimensionOrganizationUID, organization);
+      item.putAndInsertTagKey(DCM_DimensionIndexPointer, dimension.indexPointer);
+      item.putAndInsertTagKey(DCM_FunctionalGroupPointer, dimension.groupPointer);
+      Put(item, DCM_DimensionDescriptionLabel, dimension.label);
+    }
+
+    // Shared functional groups: what is the same for every frame
+    DcmItem& shared = DicomBuilder::AppendItem(d, DCM_SharedFunctionalGroupsSequence);
+    {
+      DcmItem& measures = DicomBuilder::AppendItem(shared, DCM_PixelMeasuresSequence);
+      Put(measures, DCM_PixelSpacing, DicomValues::FormatDecimals({ geometry.GetRowSpacing(),
+                                                                     geometry.GetColumnSpacing() }));
+      Put(measures, DCM_SliceThickness, DicomValues::FormatDecimal(geometry.GetSliceSpacing()));
+      Put(measures, DCM_SpacingBetweenSlices, DicomValues::FormatDecimal(geometry.GetSliceSpacing()));
+
+      const Vector3& x = geometry.GetRowDirection();
+      const Vector3& y = geometry.GetColumnDirection();
+      Put(DicomBuilder::AppendItem(shared, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient,
+          DicomValues::FormatDecimals({ x[0], x[1], x[2], y[0], y[1], y[2] }));
+    }
+    AddSharedGroups(shared, plan);
+
+    // Per-frame functional groups
+    for (const Frame& frame : layout->frames)
+    {
+      DcmItem& perFrame = DicomBuilder::AppendItem(d, DCM_PerFrameFunctionalGroupsSequence);
+
+      DcmItem& content = DicomBuilder::AppendItem(perFrame, DCM_FrameContentSequence);
+      const std::vector<Uint32> indices = GetDimensionIndexValues(plan, frame);
+      content.putAndInsertUint32Array(DCM_DimensionIndexValues, indices.data(),
+                                      static_cast<unsigned long>(indices.size()));
+      AddFrameContent(content, plan, frame);
+
+      const Vector3 position = geometry.GetSlicePosition(frame.k);
+      Put(DicomBuilder::AppendItem(perFrame, DCM_PlanePositionSequence), DCM_ImagePositionPatient,
+          DicomValues::FormatDecimals({ position[0], position[1], position[2] }));
+
+      AddFrameGroups(perFrame, plan, frame);
+    }
+
+    plan.GetOptions().tags.ApplyTo(d);
+
+    AddPixelData(d, plan, *layout);
+    DicomBuilder::WritePart10(file, fileFormat);
+  }
+
+
+  // --- Parametric Map -----------------------------------------------------
+
+  const char* ParametricMapIod::GetSopClassUid() const
+  {
+    return UID_ParametricMapStorage;
+  }
+
+
+  const char* ParametricMapIod::GetModality(const SeriesPlan& plan) const
+  {
+    return plan.GetModality();
+  }
+
+
+  void ParametricMapIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    // Parametric Map Image module (C.8.32.2) with the Content Identification macro
+    Put(d, DCM_ImageType, "DERIVED\\PRIMARY\\VOLUME\\NONE");
+    Put(d, DCM_ContentQualification, "RESEARCH");
+    d.insertEmptyElement(DCM_AcquisitionContextSequence);
+    Put(d, DCM_ContentLabel, "MAP");
+    Put(d, DCM_ContentDescription, plan.GetSeriesDescription());
+    Put(d, DCM_ContentCreatorName, "");
+    DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 1);
+    Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
+    DicomBuilder::PutUint16(d, DCM_BitsAllocated, plan.GetOptions().doublePrecision ? 64 : 32);
+    Put(d, DCM_PresentationLUTShape, "IDENTITY");
+    Put(d, DCM_LossyImageCompression, "00");
+    Put(d, DCM_BurnedInAnnotation, "NO");
+    Put(d, DCM_RecognizableVisualFeatures, "NO");
+  }
+
+
+  void ParametricMapIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
+  {
+    const SeriesOptions& options = plan.GetOptions();
+
+    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
+    Put(anatomy, DCM_FrameLaterality, "U");
+    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+
+    // The pixels are the values: identity transformation
+    DcmItem& transformation = DicomBuilder::AppendItem(shared, DCM_PixelValueTransformationSequence);
+    Put(transformation, DCM_RescaleIntercept, "0");
+    Put(transformation, DCM_RescaleSlope, "1");
+    Put(transformation, DCM_RescaleType, "US");
+
+    double minValue, maxValue;
+    FiniteRange(minValue, maxValue, plan);
+
+    const NiftiHeader& header = plan.GetVolume().GetHeader();
+    DcmItem& voi = DicomBuilder::AppendItem(shared, DCM_FrameVOILUTSequence);
+    Put(voi, DCM_VOILUTFunction, "LINEAR_EXACT");   // float maps often span less than 1
+    if (std::isfinite(header.calMin) && std::isfinite(header.calMax) && header.calMax > header.calMin)
+    {
+      Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal((header.calMin + header.calMax) / 2));
+      Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(header.calMax - header.calMin));
+    }
+    else
+    {
+      Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal((minValue + maxValue) / 2));
+      Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(std::max(maxValue - minValue,
+                                                                    std::numeric_limits<double>::min())));
+    }
+
+    // Real World Value Mapping (C.7.6.16.2.11): identity, with the units
+    const CodedConcept units = options.units.IsEmpty() ? NO_UNITS : options.units;
+    DcmItem& mapping = DicomBuilder::AppendItem(shared, DCM_RealWorldValueMappingSequence);
+    Put(mapping, DCM_LUTExplanation, options.quantity.IsEmpty() ? units.meaning : options.quantity.meaning);
+    Put(mapping, DCM_LUTLabel, "NIFTI");
+    mapping.putAndInsertFloat64(DCM_DoubleFloatRealWorldValueFirstValueMapped, minValue);
+    mapping.putAndInsertFloat64(DCM_DoubleFloatRealWorldValueLastValueMapped, maxValue);
+    mapping.putAndInsertFloat64(DCM_RealWorldValueIntercept, 0);
+    mapping.putAndInsertFloat64(DCM_RealWorldValueSlope, 1);
+    DicomBuilder::AddCode(mapping, DCM_MeasurementUnitsCodeSequence, units);
+    if (!options.quantity.IsEmpty())
+    {
+      DcmItem& quantity = DicomBuilder::AppendItem(mapping, DCM_QuantityDefinitionSequence);
+      Put(quantity, DCM_ValueType, "CODE");
+      DicomBuilder::AddCode(quantity, DCM_ConceptNameCodeSequence, Code("246205007", "SCT", "Quantity"));
+      DicomBuilder::AddCode(quantity, DCM_ConceptCodeSequence, options.quantity);
+    }
+
+    Put(DicomBuilder::AppendItem(shared, DCM_ParametricMapFrameTypeSequence), DCM_FrameType,
+        "DERIVED\\PRIMARY\\VOLUME\\NONE");
+  }
+
+
+  void ParametricMapIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const VoxelReader reader(plan.GetVolume());
+    const int64_t rows = plan.GetGeometry().GetRows();
+    const int64_t columns = plan.GetGeometry().GetColumns();
+    const unsigned long count = static_cast<unsigned long>(layout.frames.size() * rows * columns);
+    std::vector<double> row;
+
+    // Written straight into DCMTK's buffer: no second copy of the volume
+    if (plan.GetOptions().doublePrecision)
+    {
+      std::unique_ptr<DcmOtherDouble> element(new DcmOtherDouble(DCM_DoubleFloatPixelData));
+      Float64* values = nullptr;
+      if (element->createFloat64Array(count, values).bad())
+      {
+        throw ConversionError(ErrorKind::Internal, "Cannot allocate the Double Float Pixel Data");
+      }
+      for (const Frame& frame : layout.frames)
+      {
+        for (int64_t r = 0; r < rows; r++)
+        {
+          reader.ReadDicomRow(row, r, frame.k, frame.t);
+          values = std::copy(row.begin(), row.end(), values);
+        }
+      }
+      d.insert(element.release(), true);
+    }
+    else
+    {
+      std::unique_ptr<DcmOtherFloat> element(new DcmOtherFloat(DCM_FloatPixelData));
+      Float32* values = nullptr;
+      if (element->createFloat32Array(count, values).bad())
+      {
+        throw ConversionError(ErrorKind::Internal, "Cannot allocate the Float Pixel Data");
+      }
+      for (const Frame& frame : layout.frames)
+      {
+        for (int64_t r = 0; r < rows; r++)
+        {
+          reader.ReadDicomRow(row, r, frame.k, frame.t);
+          for (double v : row)
+          {
+            *values++ = static_cast<Float32>(v);
+          }
+        }
+      }
+      d.insert(element.release(), true);
+    }
+  }
+
+
+  // --- Segmentation -------------------------------------------------------
+
+  const char* SegmentationIod::GetSopClassUid() const
+  {
+    return UID_SegmentationStorage;
+  }
+
+
+  const char* SegmentationIod::GetModality(const SeriesPlan& plan) const
+  {
+    return "SEG";
+  }
+
+
+  std::unique_ptr<FrameLayout> SegmentationIod::ListFrames(const SeriesPlan& plan) const
+  {
+    const NiftiVolume& volume = plan.GetVolume();
+    if (volume.GetTimePoints() > 1)
+    {
+      throw ConversionError(ErrorKind::Unsupported,
+                            "A segmentation must be a 3D label map; this NIfTI has " +
+                            std::to_string(volume.GetTimePoints()) + " volumes");
+    }
+
+    // Which labels appear on which slices
+    const VoxelReader reader(volume);
+    std::map<int64_t, std::set<int64_t> > slicesOfLabel;
+    std::vector<double> row;
+    for (int64_t k = 0; k < volume.GetDepth(); k++)
+    {
+      for (int64_t r = 0; r < volume.GetHeight(); r++)
+      {
+        reader.ReadDicomRow(row, r, k, 0);
+        for (double v : row)
+        {
+          if (v == 0)
+          {
+            continue;
+          }
+          if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v > 65535)
+          {
+            throw ConversionError(ErrorKind::InvalidInput,
+                                  "A label map must hold whole numbers from 0 (background) to 65535; this NIfTI "
+                                  "holds " + DicomValues::FormatDecimal(v) + ". Use \"Type\": \"ParametricMap\" "
+                                  "for continuous values");
+          }
+          slicesOfLabel[static_cast<int64_t>(v)].insert(k);
+        }
+      }
+    }
+
+    if (slicesOfLabel.empty())
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            "The label map is empty (every voxel is 0): a segmentation needs at least one label");
+    }
+
+    std::unique_ptr<SegmentLayout> layout(new SegmentLayout);
+    int64_t segment = 0;
+    for (const auto& label : slicesOfLabel)
+    {
+      layout->labels.push_back(label.first);
+      segment++;
+      for (int64_t k : label.second)
+      {
+        Frame frame;
+        frame.k = k;
+        frame.segment = segment;
+        layout->frames.push_back(frame);
+      }
+    }
+    return std::unique_ptr<FrameLayout>(layout.release());
+  }
+
+
+  void SegmentationIod::RgbToScaledCieLab(Uint16 lab[3], const uint8_t rgb[3])
+  {
+    double linear[3];
+    for (int i = 0; i < 3; i++)
+    {
+      const double c = rgb[i] / 255.0;
+      linear[i] = (c <= 0.04045) ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+    }
+
+    // sRGB -> XYZ, normalised by the D65 white point
+    const double x = (0.4124564 * linear[0] + 0.3575761 * linear[1] + 0.1804375 * linear[2]) / 0.95047;
+    const double y = (0.2126729 * linear[0] + 0.7151522 * linear[1] + 0.0721750 * linear[2]) / 1.0;
+    const double z = (0.0193339 * linear[0] + 0.1191920 * linear[1] + 0.9503041 * linear[2]) / 1.08883;
+
+    auto f = [](double t)
+    {
+      return (t > 216.0 / 24389.0) ? std::cbrt(t) : (t * 24389.0 / 27.0 + 16.0) / 116.0;
+    };
+    const double l = 116.0 * f(y) - 16.0;
+    const double a = 500.0 * (f(x) - f(y));
+    const double b = 200.0 * (f(y) - f(z));
+
+    auto scale = [](double v, double low, double high)
+    {
+      const double s = std::round((v - low) / (high - low) * 65535.0);
+      return static_cast<Uint16>(std::min(65535.0, std::max(0.0, s)));
+    };
+    lab[0] = scale(l, 0, 100);
+    lab[1] = scale(a, -128, 127);
+    lab[2] = scale(b, -128, 127);
+  }
+
+
+  void SegmentationIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const SegmentLayout& segments = dynamic_cast<const SegmentLayout&>(layout);
+    const SeriesOptions& options = plan.GetOptions();
+
+    // Segmentation Image module (C.8.20.2)
+    Put(d, DCM_ImageType, "DERIVED\\PRIMARY");
+    Put(d, DCM_ContentLabel, "SEGMENTATION");
+    Put(d, DCM_ContentDescription, plan.GetSeriesDescription());
+    Put(d, DCM_ContentCreatorName, "");
+    DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 1);
+    Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
+    DicomBuilder::PutUint16(d, DCM_PixelRepresentation, 0);
+    DicomBuilder::PutUint16(d, DCM_BitsAllocated, 1);
+    DicomBuilder::PutUint16(d, DCM_BitsStored, 1);
+    DicomBuilder::PutUint16(d, DCM_HighBit, 0);
+    Put(d, DCM_LossyImageCompression, "00");
+    Put(d, DCM_SegmentationType, "BINARY");
+
+    for (size_t i = 0; i < segments.labels.size(); i++)
+    {
+      const int64_t value = segments.labels[i];
+      DcmItem& segment = DicomBuilder::AppendItem(d, DCM_SegmentSequence);
+      DicomBuilder::PutUint16(segment, DCM_SegmentNumber, static_cast<int64_t>(i + 1));
+
+      std::string name = "Label " + std::to_string(value);
+      auto found = options.labels.find(value);
+      if (found != options.labels.end() && !found->second.name.empty())
+      {
+        name = DicomValues::TruncateUtf8(found->second.name, 64);
+      }
+      Put(segment, DCM_SegmentLabel, name);
+      Put(segment, DCM_SegmentDescription, "NIfTI label value " + std::to_string(value));
+      Put(segment, DCM_SegmentAlgorithmType, "AUTOMATIC");
+      Put(segment, DCM_SegmentAlgorithmName, "NIfTI label map");
+      DicomBuilder::AddCode(segment, DCM_SegmentedPropertyCategoryCodeSequence, TISSUE);
+      DicomBuilder::AddCode(segment, DCM_SegmentedPropertyTypeCodeSequence, TISSUE);
+
+      if (found != options.labels.end() && found->second.hasColor)
+      {
+        Uint16 lab[3];
+        RgbToScaledCieLab(lab, found->second.color);
+        segment.putAndInsertUint16Array(DCM_RecommendedDisplayCIELabValue, lab, 3);
+      }
+    }
+  }
+
+
+  void SegmentationIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
+  {
+  }
+
+
+  void SegmentationIod::AddFrameContent(DcmItem& content, const SeriesPlan& plan, const Frame& frame) const
+  {
+  }
+
+
+  void SegmentationIod::AddFrameGroups(DcmItem& perFrame, const SeriesPlan& plan, const Frame& frame) const
+  {
+    DcmItem& identification = DicomBuilder::AppendItem(perFrame, DCM_SegmentIdentificationSequence);
+    DicomBuilder::PutUint16(identification, DCM_ReferencedSegmentNumber, frame.segment);
+  }
+
+
+  std::vector<MultiFrameIod::Dimension> SegmentationIod::GetDimensions(const SeriesPlan& plan) const
+  {
+    return {
+      { DCM_ReferencedSegmentNumber, DCM_SegmentIdentificationSequence, "Referenced Segment Number" },
+      { DCM_ImagePositionPatient, DCM_PlanePositionSequence, "Image Position Patient" }
+    };
+  }
+
+
+  std::vector<Uint32> SegmentationIod::GetDimensionIndexValues(const SeriesPlan& plan, const Frame& frame) const
+  {
+    return { static_cast<Uint32>(frame.segment), static_cast<Uint32>(frame.k + 1) };
+  }
+
+
+  void SegmentationIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const SegmentLayout& segments = dynamic_cast<const SegmentLayout&>(layout);
+    const VoxelReader reader(plan.GetVolume());
+    const int64_t rows = plan.GetGeometry().GetRows();
+    const int64_t columns = plan.GetGeometry().GetColumns();
+
+    // 1 bit per pixel, least significant bit first, frames back to back
+    const uint64_t bits = static_cast<uint64_t>(layout.frames.size()) * rows * columns;
+    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
+    element->setVR(EVR_OB);
+    Uint8* bytes = nullptr;
+    const unsigned long length = static_cast<unsigned long>((bits + 7) / 8);
+    if (element->createUint8Array(length + (length % 2), bytes).bad())   // even length
+    {
+      throw ConversionError(ErrorKind::Internal, "Cannot allocate the segmentation's Pixel Data");
+    }
+    std::fill(bytes, bytes + length + (length % 2), 0);
+
+    uint64_t bit = 0;
+    std::vector<double> row;
+    for (const Frame& frame : layout.frames)
+    {
+      const double label = static_cast<double>(segments.labels[frame.segment - 1]);
+      for (int64_t r = 0; r < rows; r++)
+      {
+        reader.ReadDicomRow(row, r, frame.k, 0);
+        for (int64_t c = 0; c < columns; c++, bit++)
+        {
+          if (row[c] == label)
+          {
+            bytes[bit / 8] |= static_cast<Uint8>(1u << (bit % 8));
+          }
+        }
+      }
+    }
+
+    d.insert(element.release(), true);
+  }
+}

@@ -1,0 +1,199 @@
+#include "OutputRequest.h"
+
+#include "ConversionError.h"
+
+#include <nifti2_io.h>
+
+#include <cstdlib>
+
+namespace NiftiToDicom
+{
+  namespace
+  {
+    CodedConcept ParseCode(const Json::Value& value, const char* field)
+    {
+      CodedConcept code;
+      if (value.isObject() && value["CodeValue"].isString() && value["CodingSchemeDesignator"].isString() &&
+          value["CodeMeaning"].isString())
+      {
+        code.value = value["CodeValue"].asString();
+        code.scheme = value["CodingSchemeDesignator"].asString();
+        code.meaning = value["CodeMeaning"].asString();
+        return code;
+      }
+      throw ConversionError(ErrorKind::InvalidInput,
+                            std::string("\"") + field + "\" must be a code object {\"CodeValue\", "
+                            "\"CodingSchemeDesignator\", \"CodeMeaning\"}" +
+                            (std::string(field) == "Quantity" ? " or one of \"FA\", \"ADC\"" : ""));
+    }
+  }
+
+
+  OutputRequest OutputRequest::Parse(const Json::Value& root)
+  {
+    OutputRequest request;
+
+    if (root.isMember("Type"))
+    {
+      const std::string type = root["Type"].isString() ? root["Type"].asString() : "";
+      if (type == "Classic")
+      {
+        request.type = Type::Classic;
+      }
+      else if (type == "ParametricMap")
+      {
+        request.type = Type::ParametricMap;
+      }
+      else if (type == "Segmentation")
+      {
+        request.type = Type::Segmentation;
+      }
+      else if (type != "Auto")
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "\"Type\" must be \"Classic\", \"ParametricMap\", \"Segmentation\" or \"Auto\"");
+      }
+    }
+
+    if (root.isMember("DoublePrecision"))
+    {
+      if (!root["DoublePrecision"].isBool())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, "\"DoublePrecision\" must be true or false");
+      }
+      request.doublePrecision = root["DoublePrecision"].asBool();
+    }
+
+    if (root.isMember("Units"))
+    {
+      const Json::Value& units = root["Units"];
+      if (units.isString() && !units.asString().empty())
+      {
+        request.units.value = units.asString();
+        request.units.scheme = "UCUM";
+        request.units.meaning = units.asString();
+      }
+      else
+      {
+        request.units = ParseCode(units, "Units");
+      }
+    }
+
+    if (root.isMember("Quantity"))
+    {
+      const Json::Value& quantity = root["Quantity"];
+      if (quantity.isString() && quantity.asString() == "FA")
+      {
+        request.quantity = { "110808", "DCM", "Fractional Anisotropy" };
+      }
+      else if (quantity.isString() && quantity.asString() == "ADC")
+      {
+        request.quantity = { "113041", "DCM", "Apparent Diffusion Coefficient" };
+      }
+      else
+      {
+        request.quantity = ParseCode(quantity, "Quantity");
+      }
+    }
+
+    if (root.isMember("Labels"))
+    {
+      const Json::Value& labels = root["Labels"];
+      if (!labels.isObject())
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "\"Labels\" must map label values to {\"Name\", \"Color\": [r, g, b]}, "
+                              "e.g. {\"1\": {\"Name\": \"Tumour\", \"Color\": [255, 0, 0]}}");
+      }
+      for (const std::string& key : labels.getMemberNames())
+      {
+        char* end = nullptr;
+        const long value = strtol(key.c_str(), &end, 10);
+        if (key.empty() || *end != '\0' || value <= 0 || value > 65535)
+        {
+          throw ConversionError(ErrorKind::InvalidInput,
+                                "\"Labels\": \"" + key + "\" is not a label value (a whole number from 1 to 65535)");
+        }
+
+        const Json::Value& entry = labels[key];
+        SegmentLabel label;
+        if (!entry.isObject() || (entry.isMember("Name") && !entry["Name"].isString()))
+        {
+          throw ConversionError(ErrorKind::InvalidInput,
+                                "\"Labels\": the entry of " + key + " must be an object such as "
+                                "{\"Name\": \"Tumour\", \"Color\": [255, 0, 0]}");
+        }
+        label.name = entry.get("Name", "").asString();
+        if (entry.isMember("Color"))
+        {
+          const Json::Value& color = entry["Color"];
+          if (!color.isArray() || color.size() != 3)
+          {
+            throw ConversionError(ErrorKind::InvalidInput,
+                                  "\"Labels\": the colour of " + key + " must be [r, g, b] with values 0 to 255");
+          }
+          for (Json::ArrayIndex c = 0; c < 3; c++)
+          {
+            if (!color[c].isInt() || color[c].asInt() < 0 || color[c].asInt() > 255)
+            {
+              throw ConversionError(ErrorKind::InvalidInput,
+                                    "\"Labels\": the colour of " + key + " must be [r, g, b] with values 0 to 255");
+            }
+            label.color[c] = static_cast<uint8_t>(color[c].asInt());
+          }
+          label.hasColor = true;
+        }
+        request.labels[value] = label;
+      }
+    }
+
+    return request;
+  }
+
+
+  std::vector<std::string> OutputRequest::ApplyTo(SeriesOptions& options, const NiftiHeader& header) const
+  {
+    std::vector<std::string> warnings;
+
+    switch (type)
+    {
+      case Type::Classic:
+        options.type = OutputType::Classic;
+        break;
+      case Type::ParametricMap:
+        options.type = OutputType::ParametricMap;
+        break;
+      case Type::Segmentation:
+        options.type = OutputType::Segmentation;
+        break;
+      default:
+        options.type = (header.intentCode == NIFTI_INTENT_LABEL) ? OutputType::Segmentation : OutputType::Classic;
+        break;
+    }
+
+    options.doublePrecision = doublePrecision;
+    options.units = units;
+    options.quantity = quantity;
+    options.labels = labels;
+
+    if (options.type != OutputType::ParametricMap && (!units.IsEmpty() || !quantity.IsEmpty() || doublePrecision))
+    {
+      warnings.push_back("\"Units\", \"Quantity\" and \"DoublePrecision\" only apply to \"Type\": \"ParametricMap\" "
+                         "and were ignored");
+    }
+    if (options.type != OutputType::Segmentation && !labels.empty())
+    {
+      warnings.push_back("\"Labels\" only applies to \"Type\": \"Segmentation\" and was ignored");
+    }
+
+    if (options.type == OutputType::ParametricMap && !doublePrecision &&
+        (header.datatype == NIFTI_TYPE_FLOAT64 || header.datatype == NIFTI_TYPE_INT32 ||
+         header.datatype == NIFTI_TYPE_UINT32 || header.datatype == NIFTI_TYPE_INT64 ||
+         header.datatype == NIFTI_TYPE_UINT64))
+    {
+      warnings.push_back(std::string("The ") + header.GetDatatypeName() + " values were stored as float32, which "
+                         "may round them; add \"DoublePrecision\": true to keep them exactly");
+    }
+    return warnings;
+  }
+}
