@@ -85,6 +85,8 @@ namespace NiftiToDicomPlugin
     json["SendTo"] = sendTo.ToJson();
     json["Output"] = output;
     json["ReferenceSeries"] = referenceSeries;
+    json["Bval"] = bval;
+    json["Bvec"] = bvec;
     json["SeriesInstanceUID"] = seriesInstanceUid;
     json["DeleteUploadOnSuccess"] = deleteUploadOnSuccess;
     return json;
@@ -108,6 +110,8 @@ namespace NiftiToDicomPlugin
     p.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
     p.output = json["Output"];
     p.referenceSeries = json["ReferenceSeries"].asString();
+    p.bval = json["Bval"].asString();
+    p.bvec = json["Bvec"].asString();
     p.seriesInstanceUid = json["SeriesInstanceUID"].asString();
     p.deleteUploadOnSuccess = json["DeleteUploadOnSuccess"].asBool();
     return p;
@@ -123,21 +127,35 @@ namespace NiftiToDicomPlugin
     stage_(Stage::Start),
     stored_(0),
     total_(0),
-    errorKind_(ErrorKind::Internal)
+    errorKind_(ErrorKind::Internal),
+    holdsUpload_(false)
   {
-    if (parameters_.source == NiftiSource::Upload)
-    {
-      UploadStore::Get().Acquire(parameters_.upload);
-    }
+    HoldUpload(true);
   }
 
 
   ImportJob::~ImportJob()
   {
     Release();
-    if (parameters_.source == NiftiSource::Upload)
+    HoldUpload(false);
+  }
+
+
+  void ImportJob::HoldUpload(bool hold)
+  {
+    // Held from submission until the job ends: Orthanc keeps finished jobs in
+    // its history, and their uploads must then expire and be deletable
+    if (parameters_.source == NiftiSource::Upload && hold != holdsUpload_)
     {
-      UploadStore::Get().Release(parameters_.upload);
+      if (hold)
+      {
+        UploadStore::Get().Acquire(parameters_.upload);
+      }
+      else
+      {
+        UploadStore::Get().Release(parameters_.upload);
+      }
+      holdsUpload_ = hold;
     }
   }
 
@@ -179,6 +197,9 @@ namespace NiftiToDicomPlugin
         RestHelpers::Delete("/series/" + match["ID"].asString());
       }
     }
+
+    // Whatever this run does next, that earlier run's partial series is gone
+    ImportJournal::Get().Remove(parameters_.seriesInstanceUid);
   }
 
 
@@ -191,13 +212,16 @@ namespace NiftiToDicomPlugin
     {
       case NiftiSource::Upload:
         bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(parameters_.upload),
+                                      "upload " + parameters_.upload +
+                                      (parameters_.filename.empty() ? std::string() : " (" + parameters_.filename + ")"),
                                       configuration_.GetMaximumVolumeBytes());
         break;
       case NiftiSource::Path:
       {
         // Checked again: the file may have changed since the job was submitted
         const ServerPathPolicy policy(configuration_.GetAllowedDirectories());
-        bytes = NiftiVolume::ReadFile(policy.Resolve(parameters_.path), configuration_.GetMaximumVolumeBytes());
+        bytes = NiftiVolume::ReadFile(policy.Resolve(parameters_.path), "\"" + parameters_.path + "\"",
+                                      configuration_.GetMaximumVolumeBytes());
         break;
       }
       default:
@@ -210,6 +234,13 @@ namespace NiftiToDicomPlugin
 
     SeriesOptions options;
     options.sopClass = ChooseSopClass(parameters_.modality, *parent_);
+
+    options.sidecar = BidsSidecar::Parse(parameters_.sidecar);
+    if (!parameters_.bval.empty())
+    {
+      options.diffusion = std::make_shared<DiffusionTable>(
+        DiffusionTable::Parse(parameters_.bval, parameters_.bvec, volume_->GetTimePoints()));
+    }
 
     const std::vector<std::string> outputWarnings =
       OutputRequest::Parse(parameters_.output).ApplyTo(options, volume_->GetHeader());
@@ -393,6 +424,10 @@ namespace NiftiToDicomPlugin
 
   void ImportJob::Stop(OrthancPluginJobStopReason reason)
   {
+    if (reason != OrthancPluginJobStopReason_Paused)
+    {
+      HoldUpload(false);   // success, failure or cancel: the job is over
+    }
     if (reason == OrthancPluginJobStopReason_Success)
     {
       return;
@@ -423,6 +458,7 @@ namespace NiftiToDicomPlugin
 
   void ImportJob::Reset()
   {
+    HoldUpload(true);   // resubmitted
     Release();
     stage_ = Stage::Start;
     stored_ = 0;
@@ -580,6 +616,7 @@ namespace NiftiToDicomPlugin
           (status == 415) ? ErrorKind::Unsupported : ErrorKind::Internal;
         job->total_ = json["InstancesCount"].asInt64();
         job->stored_ = json["InstancesStored"].asInt64();
+        job->HoldUpload(false);
       }
       else if (!parameters.seriesInstanceUid.empty())
       {

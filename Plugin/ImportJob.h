@@ -32,6 +32,8 @@ namespace NiftiToDicomPlugin
     NiftiToDicom::SendTo          sendTo;
     Json::Value                   output;              // "Type", "Units", "Quantity", "DoublePrecision", "Labels"
     std::string                   referenceSeries;     // Orthanc ID, or empty
+    std::string                   bval;                // FSL text, or empty
+    std::string                   bvec;
     std::string                   seriesInstanceUid;   // chosen at submission (jobs), empty: new
     bool                          deleteUploadOnSuccess = false;
 
@@ -70,6 +72,9 @@ namespace NiftiToDicomPlugin
     std::unique_ptr<OrthancSeriesStore>        store_;
     std::unique_ptr<NiftiToDicom::SeriesConverter> converter_;
     std::string                                journaled_;     // SeriesInstanceUID in the ImportJournal
+    bool                                       holdsUpload_;   // the upload must not expire meanwhile
+
+    void HoldUpload(bool hold);
     std::vector<std::string>                   warnings_;
     std::atomic<int64_t>                       stored_;
     int64_t                                    total_;

@@ -7,6 +7,7 @@
 #include "SeriesRouter.h"
 #include "UploadStore.h"
 
+#include "../Sources/BidsSidecar.h"
 #include "../Sources/DicomUid.h"
 #include "../Sources/ImportRequest.h"
 #include "../Sources/ServerPathPolicy.h"
@@ -61,6 +62,25 @@ namespace NiftiToDicomPlugin
       return sidecar;
     }
 
+    // A companion file (bval, bvec) given as its text or as an upload ID
+    std::string ReadCompanion(const std::string& value, const char* field)
+    {
+      Json::Value info;
+      if (value.size() != 32 || !UploadStore::Get().GetInfo(info, value))
+      {
+        return value;
+      }
+      std::ifstream file(UploadStore::Get().LocateData(value), std::ios::binary);
+      std::stringstream text;
+      text << file.rdbuf();
+      if (text.str().size() > (1 << 20))
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              std::string("\"") + field + "\": upload " + value + " is too large to be a " + field + " file");
+      }
+      return text.str();
+    }
+
     std::string BaseName(const std::string& path)
     {
       const size_t slash = path.find_last_of('/');
@@ -79,7 +99,10 @@ namespace NiftiToDicomPlugin
       parameters.modality = request.modality;
       parameters.tags = request.tagsJson;
       parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
+      BidsSidecar::Parse(parameters.sidecar);   // refuse a malformed sidecar now
       parameters.output = request.outputJson;
+      parameters.bval = ReadCompanion(request.bval, "Bval");
+      parameters.bvec = ReadCompanion(request.bvec, "Bvec");
       parameters.referenceSeries = request.referenceSeries;
       if (!parameters.referenceSeries.empty())
       {

@@ -102,7 +102,17 @@ namespace NiftiToDicom
 
     AddModalityModule(d, plan, t);
 
-    plan.GetOptions().tags.ApplyTo(d);
+    // Acquisition metadata: the sidecar's, except the source series' number
+    const SeriesOptions& options = plan.GetOptions();
+    options.sidecar.ApplyTo(d);
+    Put(d, DCM_SeriesNumber, FormatInteger(options.seriesNumber));
+    Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());   // the request's wins over the sidecar's
+    if (options.diffusion && options.sopClass == ClassicSopClass::MRImage)
+    {
+      options.diffusion->ApplyTo(d, t, geometry.GetAffine());
+    }
+
+    options.tags.ApplyTo(d);
 
     encoder.EncodeSlice(pixels, k, t);
     const OFCondition status = d.putAndInsertUint16Array(DCM_PixelData,

@@ -17,7 +17,7 @@ namespace NiftiToDicom
     {
       "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
       "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority", "Type", "Units", "Quantity",
-      "DoublePrecision", "Labels", "ReferenceSeries"
+      "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec"
     };
 
     std::vector<std::string> ReadNames(const Json::Value& value, const char* member, const std::string& where)
@@ -489,6 +489,13 @@ namespace NiftiToDicom
       }
     }
     request.referenceSeries = GetOptionalString(root, "ReferenceSeries").asString();
+    request.bval = GetOptionalString(root, "Bval").asString();
+    request.bvec = GetOptionalString(root, "Bvec").asString();
+    if (request.bval.empty() != request.bvec.empty())
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            "\"Bval\" and \"Bvec\" go together: give both (the files' text, or their upload IDs)");
+    }
 
     const Json::Value& sidecar = root["Sidecar"];
     if (sidecar.isString())

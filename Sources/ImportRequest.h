@@ -56,6 +56,8 @@ namespace NiftiToDicom
     OutputRequest             output;            // "Type" and its options, checked
     Json::Value               outputJson;        // the same fields as sent, to hand to a job
     std::string               referenceSeries;   // Orthanc ID of the source series, or empty
+    std::string               bval;              // FSL bval: the text, or an upload ID
+    std::string               bvec;              // FSL bvec: the text, or an upload ID
     Json::Value               sidecar;           // object, or null
     std::string               sidecarUpload;     // upload ID of the sidecar, or empty
     bool                      hasSendTo = false;

@@ -389,7 +389,10 @@ namespace NiftiToDicom
           {
             throw ConversionError(ErrorKind::InvalidInput,
                                   "A label map must hold whole numbers from 0 (background) to 65535; this NIfTI "
-                                  "holds " + DicomValues::FormatDecimal(v) + ". Use \"Type\": \"ParametricMap\" "
+                                  "holds " + (std::isnan(v) ? std::string("NaN (not a number)") :
+                                              std::isinf(v) ? std::string("an infinite value") :
+                                              DicomValues::FormatDecimal(v)) +
+                                  ". Use \"Type\": \"ParametricMap\" "
                                   "for continuous values");
           }
           slicesOfLabel[static_cast<int64_t>(v)].insert(k);

@@ -29,19 +29,19 @@ namespace NiftiToDicom
   }
 
 
-  std::string NiftiVolume::ReadFile(const std::string& path, size_t maxVolumeBytes)
+  std::string NiftiVolume::ReadFile(const std::string& path, const std::string& name, size_t maxVolumeBytes)
   {
     struct stat info;
     if (stat(path.c_str(), &info) != 0)
     {
-      throw ConversionError(ErrorKind::UnknownResource, "The file \"" + path + "\" cannot be read");
+      throw ConversionError(ErrorKind::UnknownResource, "The file of " + name + " cannot be read");
     }
 
     // gzread() passes uncompressed files through unchanged
     gzFile file = gzopen(path.c_str(), "rb");
     if (file == nullptr)
     {
-      throw ConversionError(ErrorKind::UnknownResource, "The file \"" + path + "\" cannot be opened");
+      throw ConversionError(ErrorKind::UnknownResource, "The file of " + name + " cannot be opened");
     }
 
     std::string content;
@@ -70,7 +70,7 @@ namespace NiftiToDicom
           int code = 0;
           const char* message = gzerror(file, &code);
           throw ConversionError(ErrorKind::InvalidInput,
-                                std::string("The gzip data of \"") + path + "\" does not decompress (" +
+                                "The gzip data of " + name + " does not decompress (" +
                                 (message != nullptr ? message : "corrupt stream") + ")");
         }
         if (count == 0)
@@ -85,7 +85,7 @@ namespace NiftiToDicom
       if (code == Z_BUF_ERROR)
       {
         throw ConversionError(ErrorKind::InvalidInput,
-                              "The gzip stream of \"" + path + "\" is truncated: the file ends before its compressed data does");
+                              "The gzip stream of " + name + " is truncated: the file ends before its compressed data does");
       }
 
       content.resize(used);

@@ -22,7 +22,8 @@ namespace NiftiToDicom
 
     // Reads a .nii or .nii.gz file from disk, inflating it while reading
     // (never holding the compressed and the inflated bytes together).
-    static std::string ReadFile(const std::string& path, size_t maxVolumeBytes);
+    // "name" is how messages call the file (not necessarily its path).
+    static std::string ReadFile(const std::string& path, const std::string& name, size_t maxVolumeBytes);
 
     const NiftiHeader& GetHeader() const
     {

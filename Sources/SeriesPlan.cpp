@@ -70,6 +70,18 @@ namespace NiftiToDicom
 
     ChooseDescription();
     ReadRepetitionTime();
+
+    double tr;
+    if (options_.sidecar.GetRepetitionTimeMs(tr))
+    {
+      repetitionTimeMs_ = tr;   // the sidecar knows better than pixdim[4]
+    }
+    warnings_.insert(warnings_.end(), options_.sidecar.GetWarnings().begin(), options_.sidecar.GetWarnings().end());
+    if (options_.type != OutputType::Classic && !options_.sidecar.IsEmpty())
+    {
+      warnings_.push_back("The sidecar's acquisition attributes apply to classic MR/CT images only; "
+                          "this series only took its description from it");
+    }
   }
 
 
@@ -91,6 +103,10 @@ namespace NiftiToDicom
     const std::string descrip = DicomValues::ToValidUtf8(Trim(volume_.GetHeader().descrip));
 
     std::string description = DicomValues::ToValidUtf8(Trim(options_.seriesDescription));
+    if (description.empty())
+    {
+      description = options_.sidecar.GetSeriesDescription();
+    }
     if (description.empty())
     {
       description = fromFile;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "BidsSidecar.h"
+#include "DiffusionTable.h"
 #include "NiftiVolume.h"
 #include "ParentStudyTags.h"
 #include "PixelEncoder.h"
@@ -82,6 +84,10 @@ namespace NiftiToDicom
 
     bool            hasReference = false;
     ReferenceSeries reference;
+
+    // Metadata of the acquisition (classic images): BIDS sidecar, bval/bvec
+    BidsSidecar                      sidecar;
+    std::shared_ptr<DiffusionTable>  diffusion;   // null: none
   };
 
   // Everything shared by the instances of the series: computed once, then

@@ -5,6 +5,10 @@
 --
 -- The import runs as a job ("Asynchronous": true): Lua callbacks run one at a
 -- time, so a synchronous import would block every other Lua event meanwhile.
+--
+-- Each file is imported once: the new series makes the study change, and
+-- OnStableStudy fires again. A marker file "<file>.imported" remembers it
+-- (across restarts too); delete the marker to import the file again.
 
 PIPELINE_FOLDER = PIPELINE_FOLDER or '/srv/pipeline/results'
 
@@ -24,7 +28,8 @@ function OnStableStudy(studyId, tags, metadata)
   end
 
   local path = PIPELINE_FOLDER .. '/' .. uid .. '.nii.gz'
-  if not FileExists(path) then
+  local marker = path .. '.imported'
+  if not FileExists(path) or FileExists(marker) then
     return
   end
 
@@ -34,6 +39,14 @@ function OnStableStudy(studyId, tags, metadata)
     SeriesDescription = 'Pipeline result',
     Asynchronous = true
   }, true)))
+
+  local f = io.open(marker, 'w')
+  if f ~= nil then
+    f:write(answer['ID'] .. '\n')
+    f:close()
+  else
+    print('Cannot write ' .. marker .. ': ' .. path .. ' may be imported again')
+  end
 
   print('NIfTI import of ' .. path .. ' into study ' .. studyId .. ' started as job ' .. answer['ID'])
 end

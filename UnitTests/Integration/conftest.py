@@ -41,11 +41,17 @@ _SERVER = None  # the session's Orthanc, for the failure report hook
 _LOG_OFFSETS = {}
 
 
+# Other Orthanc servers started by test modules (see start_extra_server): their log is shown too.
+_EXTRA_SERVERS = []
+_EXTRA_LOG_OFFSETS = {}
+
+
 @pytest.fixture(autouse=True)
 def _remember_log_offset(request):
     """Where Orthanc's log stood when a test started, to show only its own part on failure."""
     if _SERVER is not None:
         _LOG_OFFSETS[request.node.nodeid] = _SERVER.log_size()
+    _EXTRA_LOG_OFFSETS[request.node.nodeid] = {id(s): s.log_size() for s in _EXTRA_SERVERS}
     yield
 
 
@@ -63,6 +69,17 @@ def pytest_runtest_makereport(item, call):
         except Exception as e:  # pragma: no cover
             tail = "(could not read the log: %s)" % e
         report.sections.append(("Orthanc log during the test (%s)" % _SERVER.log_path, tail))
+    if report.when in ("setup", "call") and report.failed:
+        offsets = _EXTRA_LOG_OFFSETS.get(item.nodeid, {})
+        for server in list(_EXTRA_SERVERS):
+            try:
+                offset = offsets.get(id(server), 0)
+                if offset > server.log_size():
+                    offset = 0
+                tail = server.log_since(offset, limit=40)
+            except Exception as e:  # pragma: no cover
+                tail = "(could not read the log: %s)" % e
+            report.sections.append(("Log of Orthanc %r during the test (%s)" % (server.name, server.log_path), tail))
 
 
 # --------------------------------------------------------------------------- server
@@ -289,3 +306,192 @@ def imports(orthanc, parents, tmp_path_factory):
 @pytest.fixture
 def scratch(tmp_path):
     return str(tmp_path)
+
+
+# --------------------------------------------------------------------------- helpers of the job, upload, path,
+# routing, Lua and concurrency tests
+import numpy as np  # noqa: E402
+
+MR_SMALL_PATH = os.path.join(nifti_cases.PYDICOM_FILES, "MR_small.dcm")
+
+
+def start_extra_server(root, name, extra_config=None, **kwargs):
+    """Start another Orthanc (working directory <root>/orthanc-<name>); its log is shown when a test fails.
+    Stop it with stop_extra_server()."""
+    server = OrthancServer(extra_config=extra_config or {}, workdir=os.path.join(str(root), "orthanc-" + name),
+                           name=name, **kwargs)
+    server.start()
+    _EXTRA_SERVERS.append(server)
+    return server
+
+
+def stop_extra_server(server, remove_storage=True):
+    """Stop a server of start_extra_server(); removes its storage (keeps configuration and log)."""
+    try:
+        server.stop()
+    finally:
+        if server in _EXTRA_SERVERS:
+            _EXTRA_SERVERS.remove(server)
+        if remove_storage:
+            shutil.rmtree(os.path.join(server.workdir, "storage"), ignore_errors=True)
+
+
+def new_parent_study(server, label):
+    """Upload a fresh copy of MR_small (new patient, study, series and SOP UIDs) to `server`;
+    returns (Orthanc study ID, pydicom dataset)."""
+    ds = fresh_copy("MR_small.dcm", "PAT-" + label, "Test^" + label)
+    answer = server.upload_dicom(dataset_bytes(ds))
+    return answer["ParentStudy"], ds
+
+
+def pattern_volume(shape, t=0, seed=0, dtype=np.int16):
+    """Deterministic, asymmetric integer content of one 3D volume (time point t)."""
+    nx, ny, nz = shape[:3]
+    i = np.arange(nx, dtype=np.int32)[:, None, None]
+    j = np.arange(ny, dtype=np.int32)[None, :, None]
+    k = np.arange(nz, dtype=np.int32)[None, None, :]
+    values = (i * 7 + j * 13 + k * 101 + t * 37 + seed * 1009) % 3001 - 1000
+    return values.astype(dtype)
+
+
+def pattern_data(shape, seed=0, dtype=np.int16):
+    if len(shape) == 3:
+        return pattern_volume(shape, 0, seed, dtype)
+    return np.stack([pattern_volume(shape, t, seed, dtype) for t in range(shape[3])], axis=-1)
+
+
+def default_affine(zooms=(2.0, 2.5, 3.0), origin=(-60.0, -70.0, -40.0), flip_x=True):
+    a = np.diag([(-1.0 if flip_x else 1.0) * zooms[0], zooms[1], zooms[2], 1.0])
+    a[:3, 3] = origin
+    return a
+
+
+def make_nifti_image(shape, seed=0, affine=None, tr=None, dtype=np.int16):
+    affine = default_affine() if affine is None else affine
+    img = nib.Nifti1Image(pattern_data(shape, seed, dtype), affine)
+    img.set_sform(affine, code=2)
+    img.set_qform(affine, code=2)
+    img.header.set_xyzt_units("mm", "sec")
+    if tr is not None and len(shape) == 4:
+        zooms = list(img.header.get_zooms())
+        zooms[3] = tr
+        img.header.set_zooms(zooms)
+    return img
+
+
+def nifti_file_bytes(img, gz=False):
+    data = img.to_bytes()
+    if gz:
+        import gzip
+        data = gzip.compress(data, compresslevel=1)
+    return data
+
+
+def write_large_nifti(path, shape, affine=None, tr=None, dtype=np.int16, seed=0):
+    """Write a single-file .nii of the given shape without holding the whole volume in memory:
+    header with nibabel, then the voxels through a memory map, one time point at a time.
+    Returns the affine written."""
+    affine = default_affine() if affine is None else affine
+    hdr = nib.Nifti1Header()
+    hdr.set_data_dtype(dtype)
+    hdr.set_data_shape(shape)
+    zooms = [float(np.linalg.norm(affine[:3, c])) for c in range(3)]
+    if len(shape) == 4:
+        zooms.append(float(tr if tr is not None else 1.0))
+    hdr.set_zooms(zooms)
+    hdr.set_sform(affine, code=2)
+    hdr.set_qform(affine, code=2)
+    hdr.set_xyzt_units("mm", "sec")
+    offset = 352
+    hdr["vox_offset"] = offset
+    with open(path, "wb") as f:
+        f.write(hdr.binaryblock)
+        f.write(b"\0" * (offset - len(hdr.binaryblock)))
+        f.truncate(offset + int(np.prod(shape)) * np.dtype(dtype).itemsize)
+    mm = np.memmap(path, dtype=dtype, mode="r+", offset=offset, shape=tuple(shape), order="F")
+    for t in range(shape[3] if len(shape) == 4 else 1):
+        if len(shape) == 4:
+            mm[..., t] = pattern_volume(shape, t, seed, dtype)
+        else:
+            mm[...] = pattern_volume(shape, 0, seed, dtype)
+    mm.flush()
+    del mm
+    return affine
+
+
+def study_series(server, study_id):
+    return sorted(server.get_json("/studies/%s" % study_id)["Series"])
+
+
+def check_instance_pixels(server, series_id, data, instance_numbers):
+    """Compare the stored pixels of some instances with the source voxels through the README's mapping:
+    InstanceNumber = t * nz + k + 1; pixel (column c, row r) of slice k is voxel (c, ny-1-r, k).
+    `data` is an array-like indexable as data[..., k, t] (a nibabel dataobj works). Returns a list of problems."""
+    import io as _io
+    shape = tuple(data.shape) + (1,) * (4 - len(data.shape))
+    nx, ny, nz = shape[:3]
+    wanted = set(instance_numbers)
+    problems = []
+    found = {}
+    for inst in server.get_json("/series/%s/instances" % series_id):
+        n = int(inst["MainDicomTags"].get("InstanceNumber", "0"))
+        if n in wanted:
+            found[n] = inst["ID"]
+    for n in sorted(wanted):
+        if n not in found:
+            problems.append("no instance with InstanceNumber %d" % n)
+            continue
+        ds = pydicom.dcmread(_io.BytesIO(server.get_bytes("/instances/%s/file" % found[n])))
+        t, k = divmod(n - 1, nz)
+        src = np.asarray(data[..., k, t] if len(data.shape) == 4 else data[..., k], dtype=np.float64)
+        expected = src[:, ::-1].T   # rows r = ny-1-j, columns c = i
+        slope = float(ds.get("RescaleSlope", 1.0))
+        intercept = float(ds.get("RescaleIntercept", 0.0))
+        values = ds.pixel_array.astype(np.float64) * slope + intercept
+        if values.shape != expected.shape:
+            problems.append("instance %d: pixel matrix %s, expected %s" % (n, values.shape, expected.shape))
+        elif not np.array_equal(values, expected):
+            bad = np.argwhere(values != expected)
+            r, c = bad[0]
+            problems.append("instance %d (k=%d, t=%d): %d pixels differ, first at row %d col %d: %s vs voxel %s"
+                            % (n, k, t, len(bad), r, c, values[r, c], expected[r, c]))
+    return problems
+
+
+def is_sentence(text):
+    """A human-readable reason: several words, not a bare error code name."""
+    return isinstance(text, str) and len(text.strip()) >= 15 and " " in text.strip()
+
+
+import io as _io  # noqa: E402
+
+
+def _files_by_sop(server, series_id):
+    result = {}
+    for iid in server.get_json("/series/%s" % series_id)["Instances"]:
+        ds = pydicom.dcmread(_io.BytesIO(server.get_bytes("/instances/%s/file" % iid)))
+        result[str(ds.SOPInstanceUID)] = ds
+    return result
+
+
+def assert_arrived_complete(server, series_id, pacs):
+    """The series `series_id` of `server` is in `pacs`, with the same instances and pixel data."""
+    uid = server.get_json("/series/%s" % series_id)["MainDicomTags"]["SeriesInstanceUID"]
+    found = [x for x in _lookup(pacs, uid) if x.get("Type") == "Series"]
+    assert len(found) == 1, "series %s (%s) is not in the PACS: lookup gave %s" % (series_id, uid, found)
+    sent = _files_by_sop(server, series_id)
+    received = _files_by_sop(pacs, found[0]["ID"])
+    assert len(received) == len(sent), "PACS holds %d of the %d instances" % (len(received), len(sent))
+    assert set(received) == set(sent), "different SOPInstanceUIDs in the PACS"
+    for sop, ds in sent.items():
+        other = received[sop]
+        if ds.file_meta.TransferSyntaxUID == other.file_meta.TransferSyntaxUID:
+            assert ds.PixelData == other.PixelData, "PixelData of %s differs in the PACS" % sop
+        assert np.array_equal(ds.pixel_array, other.pixel_array), "pixels of %s differ in the PACS" % sop
+    return found[0]["ID"]
+
+
+def _lookup(server, text):
+    r = server.post("/tools/lookup", text.encode(), content_type="text/plain")
+    assert r.ok, r.describe()
+    return r.json()

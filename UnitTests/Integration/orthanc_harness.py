@@ -219,12 +219,15 @@ class OrthancServer(RestClient):
     plugins: list of shared libraries to load; default: the plugin under test and orthanc-neuro.
     extra_config: dict merged into the generated configuration.
     env: extra environment variables for the Orthanc process.
+    load_saved_jobs: start Orthanc without --no-jobs, so that jobs saved by an earlier run on the same
+    workdir (SaveJobs) are reloaded (restart tests).
     require_plugins: raise HarnessError if a listed plugin file does not exist (Orthanc itself would
     only log a warning and run without it).
     """
 
     def __init__(self, plugins=None, extra_config=None, workdir=None, keep_workdir=False,
-                 require_plugins=True, verbose=True, start_timeout=60, name="NiftiTests", env=None):
+                 require_plugins=True, verbose=True, start_timeout=60, name="NiftiTests", env=None,
+                 load_saved_jobs=False):
         self.plugins = list(plugins) if plugins is not None else [nifti_plugin_path(), NEURO_PLUGIN_PATH]
         self.extra_config = extra_config or {}
         self.require_plugins = require_plugins
@@ -233,6 +236,7 @@ class OrthancServer(RestClient):
         self.name = name
         self.keep_workdir = keep_workdir
         self.env = env  # extra environment variables for the Orthanc process (e.g. MALLOC_ARENA_MAX)
+        self.load_saved_jobs = load_saved_jobs
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="orthanc-it-")
         os.makedirs(self.workdir, exist_ok=True)
@@ -295,7 +299,10 @@ class OrthancServer(RestClient):
             args = [ORTHANC_BINARY]
             if self.verbose:
                 args.append("--verbose")
-            args += ["--logfile=%s" % self.log_path, "--no-jobs", self.config_path]
+            args.append("--logfile=%s" % self.log_path)
+            if not self.load_saved_jobs:
+                args.append("--no-jobs")
+            args.append(self.config_path)
             # Orthanc writes its log to the file; stdout/stderr only carry early start-up failures.
             self._stdout_path = os.path.join(self.workdir, "orthanc.stdout")
             self._stdout = open(self._stdout_path, "ab")
@@ -391,6 +398,11 @@ class OrthancServer(RestClient):
         self.last_exit_code = code
         return code
 
+    def kill(self):
+        """Hard stop: SIGKILL, as a crash or a power cut would (no chance to save anything)."""
+        self._kill()
+        self.last_exit_code = None
+
     def cleanup(self):
         """Remove the working directory (storage, index and log) unless asked to keep it."""
         if self._own_workdir and not self.keep_workdir and os.path.isdir(self.workdir):
@@ -451,3 +463,168 @@ class OrthancServer(RestClient):
 
     def count(self, level="instances"):
         return len(self.get_json("/" + level))
+
+
+# ---------------------------------------------------------------------- streamed uploads, jobs, memory
+class StreamedResponse(Response):
+    """A Response of post_file(); send_error is the exception raised while sending the body, if any
+    (a server may answer early, e.g. 413, and close the connection while the client still sends)."""
+
+    send_error = None
+    bytes_sent = 0
+
+
+def post_file(base_url, uri, path, chunked=True, block_size=1 << 20, content_type="application/octet-stream",
+              timeout=600, headers=None):
+    """POST the file at `path` to base_url+uri without reading it whole into memory: block by block,
+    with HTTP chunked transfer encoding (chunked=True) or with a Content-Length header."""
+    host_port = base_url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.partition(":")
+    size = os.path.getsize(path)
+    conn = http.client.HTTPConnection(host, int(port or 80), timeout=timeout)
+    send_error = None
+    sent = 0
+    try:
+        conn.putrequest("POST", uri, skip_accept_encoding=True)
+        conn.putheader("Content-Type", content_type)
+        for key, value in (headers or {}).items():
+            conn.putheader(key, value)
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        else:
+            conn.putheader("Content-Length", str(size))
+        conn.endheaders()
+        try:
+            with open(path, "rb") as f:
+                while True:
+                    block = f.read(block_size)
+                    if not block:
+                        break
+                    if chunked:
+                        conn.send(b"%x\r\n" % len(block))
+                        conn.send(block)
+                        conn.send(b"\r\n")
+                    else:
+                        conn.send(block)
+                    sent += len(block)
+            if chunked:
+                conn.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, socket.timeout) as e:
+            send_error = e
+        try:
+            answer = conn.getresponse()
+            body = answer.read()
+            response = StreamedResponse(answer.status, dict(answer.getheaders()), body, "POST", uri)
+        except (http.client.HTTPException, ConnectionError, socket.timeout) as e:
+            raise AssertionError("POST %s (%d bytes, %s): no HTTP answer (%r; while sending: %r; %d bytes sent)"
+                                 % (uri, size, "chunked" if chunked else "Content-Length", e, send_error, sent))
+    finally:
+        conn.close()
+    response.send_error = send_error
+    response.bytes_sent = sent
+    return response
+
+
+TERMINAL_JOB_STATES = ("Success", "Failure")
+
+
+class JobWatch:
+    """Polls GET /jobs/{id} until the job ends. `observations` lists (time, State, Progress, Content)."""
+
+    def __init__(self, client, job_id):
+        self.client = client
+        self.job_id = job_id
+        self.observations = []
+        self.last = None
+
+    def poll(self):
+        r = self.client.get("/jobs/%s" % self.job_id, timeout=30)
+        if r.status != 200:
+            raise RestError(r)
+        job = r.json()
+        self.last = job
+        self.observations.append((time.time(), job.get("State"), job.get("Progress"), job.get("Content")))
+        return job
+
+    def wait(self, timeout=120, interval=0.0, until=None):
+        """Poll until the job is in a terminal state (or until(job) is true); returns the last job JSON."""
+        deadline = time.time() + timeout
+        while True:
+            job = self.poll()
+            if until is not None and until(job):
+                return job
+            if until is None and job.get("State") in TERMINAL_JOB_STATES:
+                return job
+            if time.time() > deadline:
+                raise AssertionError("job %s: still %s (Progress %s) after %d s; last seen: %s"
+                                     % (self.job_id, job.get("State"), job.get("Progress"), timeout,
+                                        json.dumps(job)[:1500]))
+            if interval:
+                time.sleep(interval)
+
+    def progresses(self):
+        return [p for (_t, _s, p, _c) in self.observations]
+
+    def states(self):
+        return [s for (_t, s, _p, _c) in self.observations]
+
+
+def wait_for_job(client, job_id, timeout=120, interval=0.05):
+    return JobWatch(client, job_id).wait(timeout=timeout, interval=interval)
+
+
+class MemorySampler:
+    """Samples VmRSS of a process every `interval` s in a thread; reset_peak_rss() first, then
+    peak_increase() is the largest of the samples and VmHWM, minus VmRSS at the start."""
+
+    def __init__(self, pid, interval=0.01):
+        import threading
+        self.pid = pid
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.baseline = None
+        self.max_rss = 0
+        self.hwm = None
+        self.samples = 0
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                self.max_rss = max(self.max_rss, read_proc_status(self.pid)["VmRSS"])
+                self.samples += 1
+            except (OSError, KeyError):
+                return
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        reset_peak_rss(self.pid)
+        self.baseline = read_proc_status(self.pid)["VmRSS"]
+        self.max_rss = self.baseline
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(10)
+        try:
+            self.hwm = read_proc_status(self.pid)["VmHWM"]
+        except OSError:
+            self.hwm = None
+        return False
+
+    def peak_increase(self):
+        return max(self.max_rss, self.hwm or 0) - self.baseline
+
+
+def tree_listing(directory):
+    """{relative path: size} of every file below `directory` (empty if it does not exist)."""
+    result = {}
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            full = os.path.join(root, name)
+            try:
+                result[os.path.relpath(full, directory)] = os.path.getsize(full)
+            except OSError:
+                pass
+    return result
