@@ -72,7 +72,6 @@ namespace NiftiToDicomPlugin
     std::unique_ptr<OrthancSeriesStore>        store_;
     std::unique_ptr<NiftiToDicom::SeriesConverter> converter_;
     std::string                                journaled_;     // SeriesInstanceUID in the ImportJournal
-    bool                                       holdsUpload_;   // the upload must not expire meanwhile
 
     void HoldUpload(bool hold);
     std::vector<std::string>                   warnings_;
@@ -81,6 +80,7 @@ namespace NiftiToDicomPlugin
     Json::Value                                result_;
     std::string                                error_;
     NiftiToDicom::ErrorKind                    errorKind_;
+    bool                                       holdsUpload_;   // the upload must not expire meanwhile
 
     void Release();
     void DeleteLeftovers();

@@ -1,3 +1,4 @@
+#include "ExplorerResources.h"
 #include "HttpAnswers.h"
 #include "ImportJob.h"
 #include "ImportRoute.h"
@@ -69,6 +70,7 @@ extern "C"
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
       UploadsRoute::Register(context);
+      ExplorerResources::Register(context);
       OrthancPluginRegisterJobsUnserializer(context, UnserializeJob);
       OrthancPluginRegisterOnChangeCallback(context, OnChange);
       LOG(WARNING) << "NIfTI-to-DICOM: REST routes POST " << ImportRoute::URI << ", /nifti/uploads are ready";

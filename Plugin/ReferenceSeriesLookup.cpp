@@ -127,6 +127,12 @@ namespace NiftiToDicomPlugin
       ReferencedImage image;
       image.sopClassUid = sopClassUid;
       image.sopInstanceUid = instance["MainDicomTags"]["SOPInstanceUID"].asString();
+      const std::vector<double> p = ParseDecimals(instance["MainDicomTags"]["ImagePositionPatient"].asString());
+      if (p.size() == 3)
+      {
+        image.hasPosition = true;
+        std::copy(p.begin(), p.end(), image.position);
+      }
       reference.images.push_back(image);
     }
 

@@ -112,6 +112,11 @@ namespace NiftiToDicom
       options.diffusion->ApplyTo(d, t, geometry.GetAffine());
     }
 
+    if (options.hasReference && !options.reference.images.empty())
+    {
+      DicomBuilder::AddSourceImages(d, plan, k);
+    }
+
     options.tags.ApplyTo(d);
 
     encoder.EncodeSlice(pixels, k, t);

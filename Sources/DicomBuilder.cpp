@@ -9,6 +9,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
 
+#include <cmath>
+
 namespace NiftiToDicom
 {
   void DicomBuilder::Put(DcmItem& item, const DcmTagKey& tag, const std::string& value)
@@ -94,6 +96,61 @@ namespace NiftiToDicom
         Put(instance, DCM_ReferencedSOPClassUID, image.sopClassUid);
         Put(instance, DCM_ReferencedSOPInstanceUID, image.sopInstanceUid);
       }
+    }
+  }
+
+
+  void DicomBuilder::AddSourceImages(DcmItem& item, const SeriesPlan& plan, int64_t slice)
+  {
+    const ReferenceSeries& reference = plan.GetOptions().reference;
+    std::vector<const ReferencedImage*> images;
+
+    if (slice >= 0 && reference.sameFrameOfReference)
+    {
+      const Vector3 position = plan.GetGeometry().GetSlicePosition(slice);
+      const Vector3& normal = plan.GetGeometry().GetNormal();
+      const ReferencedImage* nearest = nullptr;
+      double best = 0;
+      for (const ReferencedImage& image : reference.images)
+      {
+        if (image.hasPosition)
+        {
+          double distance = 0;
+          for (int i = 0; i < 3; i++)
+          {
+            distance += (image.position[i] - position[i]) * normal[i];
+          }
+          if (nearest == nullptr || std::fabs(distance) < best)
+          {
+            nearest = &image;
+            best = std::fabs(distance);
+          }
+        }
+      }
+      if (nearest != nullptr)
+      {
+        images.push_back(nearest);
+      }
+    }
+
+    if (images.empty())
+    {
+      for (const ReferencedImage& image : reference.images)
+      {
+        images.push_back(&image);
+      }
+    }
+
+    CodedConcept purpose;
+    purpose.value = "121322";
+    purpose.scheme = "DCM";
+    purpose.meaning = "Source image for image processing operation";
+    for (const ReferencedImage* image : images)
+    {
+      DcmItem& source = AppendItem(item, DCM_SourceImageSequence);
+      Put(source, DCM_ReferencedSOPClassUID, image->sopClassUid);
+      Put(source, DCM_ReferencedSOPInstanceUID, image->sopInstanceUid);
+      AddCode(source, DCM_PurposeOfReferenceCodeSequence, purpose);
     }
   }
 

@@ -31,6 +31,11 @@ namespace NiftiToDicom
     static void AddCommonModules(DcmDataset& dataset, const SeriesPlan& plan, const char* sopClassUid,
                                  const char* modality);
 
+    // SourceImageSequence items for the images of the reference series that
+    // "slice" comes from: the nearest one along the normal when the series
+    // share their frame of reference, else all of them (slice < 0: all)
+    static void AddSourceImages(DcmItem& item, const SeriesPlan& plan, int64_t slice);
+
     // Little Endian Explicit Part-10 file
     static void WritePart10(std::string& target, DcmFileFormat& file);
   };

@@ -182,6 +182,17 @@ namespace NiftiToDicom
     }
     AddSharedGroups(shared, plan);
 
+    // Derivation Image macro: the images of the reference series it comes from
+    const SeriesOptions& options = plan.GetOptions();
+    if (options.hasReference && !options.reference.images.empty())
+    {
+      DcmItem& derivation = DicomBuilder::AppendItem(shared, DCM_DerivationImageSequence);
+      DicomBuilder::AddCode(derivation, DCM_DerivationCodeSequence,
+                            options.type == OutputType::Segmentation ? Code("113076", "DCM", "Segmentation") :
+                            Code("110001", "DCM", "Image Processing"));
+      DicomBuilder::AddSourceImages(derivation, plan, -1);
+    }
+
     // Per-frame functional groups
     for (const Frame& frame : layout->frames)
     {

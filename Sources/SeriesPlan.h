@@ -52,6 +52,8 @@ namespace NiftiToDicom
   {
     std::string  sopClassUid;
     std::string  sopInstanceUid;
+    bool         hasPosition = false;
+    double       position[3] = { 0, 0, 0 };   // ImagePositionPatient
   };
 
   // The series the NIfTI was computed from

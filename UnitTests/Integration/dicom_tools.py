@@ -241,3 +241,92 @@ def compare_world(original, other, data_atol=0.0, data_rtol=1e-6, position_tol_m
                  "original %.6g, round trip %.6g"
                  % (bad.sum(), bad.size, data_atol, res.max_abs_diff, first, aligned[first], dr[first]))
     return res
+
+
+# --------------------------------------------------------------------------- multi-frame geometry (Parametric Map,
+# Segmentation): where each stored pixel lies, independently of how the converter computed it
+LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+
+
+def expected_plane_geometry(affine):
+    """What facts section 2 prescribes for a NIfTI affine A (RAS, mm): (IOP as 6 floats, PixelSpacing [dr, dc],
+    function k -> IPP of slice k as the LPS position of voxel (0, ny-1, k)); needs ny, so returns a maker."""
+    a = np.asarray(affine, dtype=np.float64)
+    dc = float(np.linalg.norm(a[:3, 0]))
+    dr = float(np.linalg.norm(a[:3, 1]))
+    x = np.array([-a[0, 0], -a[1, 0], a[2, 0]]) / dc
+    y = np.array([a[0, 1], a[1, 1], -a[2, 1]]) / dr
+    lps = LPS_FROM_RAS @ a
+
+    def ipp(k, ny):
+        return (lps @ np.array([0.0, ny - 1.0, float(k), 1.0]))[:3]
+    return np.concatenate([x, y]), [dr, dc], ipp
+
+
+def pixel_voxel_indices(ipp, iop, pixel_spacing, rows, columns, affine):
+    """Continuous NIfTI voxel indices (i, j, k), each an array (rows, columns), of the pixel centres of one DICOM
+    frame: P = IPP + c*dc*X + r*dr*Y (LPS) -> RAS -> inverse of the NIfTI affine."""
+    ipp = np.asarray([float(v) for v in ipp])
+    iop = np.asarray([float(v) for v in iop])
+    dr, dc = (float(v) for v in pixel_spacing)
+    r, c = np.meshgrid(np.arange(rows, dtype=np.float64), np.arange(columns, dtype=np.float64), indexing="ij")
+    lps = ipp[:, None, None] + iop[:3, None, None] * (c * dc)[None] + iop[3:, None, None] * (r * dr)[None]
+    ras = np.stack([-lps[0], -lps[1], lps[2], np.ones_like(lps[0])])
+    ijk = np.tensordot(np.linalg.inv(np.asarray(affine, dtype=np.float64)), ras, axes=1)
+    return ijk[0], ijk[1], ijk[2]
+
+
+def functional_group(ds, frame_index, keyword):
+    """The item of functional group `keyword` (e.g. "PlanePositionSequence") for one frame: per-frame if present,
+    else shared; None if neither has it."""
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame is not None and frame_index < len(per_frame) and keyword in per_frame[frame_index]:
+        seq = per_frame[frame_index].data_element(keyword).value
+        return seq[0] if len(seq) else None
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared is not None and len(shared) and keyword in shared[0]:
+        seq = shared[0].data_element(keyword).value
+        return seq[0] if len(seq) else None
+    return None
+
+
+def frame_geometry(ds, frame_index):
+    """(IPP, IOP, PixelSpacing) of one frame of an enhanced multi-frame instance, from its functional groups."""
+    position = functional_group(ds, frame_index, "PlanePositionSequence")
+    orientation = functional_group(ds, frame_index, "PlaneOrientationSequence")
+    measures = functional_group(ds, frame_index, "PixelMeasuresSequence")
+    if position is None or orientation is None or measures is None:
+        raise AssertionError("frame %d lacks PlanePosition/PlaneOrientation/PixelMeasures functional groups"
+                             % frame_index)
+    return ([float(v) for v in position.ImagePositionPatient],
+            [float(v) for v in orientation.ImageOrientationPatient],
+            [float(v) for v in measures.PixelSpacing])
+
+
+def float_frames(ds):
+    """Frames of a Parametric Map decoded with numpy from Float Pixel Data (7FE0,0008, float32) or Double Float
+    Pixel Data (7FE0,0009, float64): array (frames, rows, columns) and the keyword that held them."""
+    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
+    little = ds.file_meta.TransferSyntaxUID != "1.2.840.10008.1.2.2"
+    for keyword, dtype in (("FloatPixelData", "f4"), ("DoubleFloatPixelData", "f8")):
+        if keyword in ds:
+            raw = ds.data_element(keyword).value
+            values = np.frombuffer(raw, dtype=("<" if little else ">") + dtype)
+            if values.size != frames * rows * columns:
+                raise AssertionError("%s holds %d values, expected %d frames x %d x %d"
+                                     % (keyword, values.size, frames, rows, columns))
+            return values.reshape(frames, rows, columns), keyword
+    raise AssertionError("no Float Pixel Data nor Double Float Pixel Data in the instance")
+
+
+def binary_frames(ds):
+    """Frames of a BINARY Segmentation: 1 bit per pixel, LSB first, frames packed back to back without padding.
+    Returns a bool array (frames, rows, columns); raises if the Pixel Data is too short."""
+    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
+    count = frames * rows * columns
+    raw = np.frombuffer(ds.PixelData, dtype=np.uint8)
+    if raw.size * 8 < count:
+        raise AssertionError("Pixel Data has %d bytes, %d frames of %dx%d need %d bits"
+                             % (raw.size, frames, rows, columns, count))
+    bits = np.unpackbits(raw, bitorder="little")[:count]
+    return bits.reshape(frames, rows, columns).astype(bool)

@@ -1,0 +1,907 @@
+/**
+ * NIfTI-to-DICOM plugin: the import panel, shared by the "Import NIfTI"
+ * dialog of Orthanc Explorer and by the page /nifti/app/.
+ *
+ * It talks only to the plugin's public REST API (POST /nifti/uploads,
+ * DELETE /nifti/uploads/{id}, POST /nifti/import, GET /jobs/{id},
+ * POST /jobs/{id}/cancel) and to Orthanc's own routes (/modalities, /peers).
+ * No library, nothing loaded from elsewhere: it works offline.
+ *
+ *   var panel = NiftiToDicomImport.createPanel({
+ *     root: '../',                                 // Orthanc's REST root, relative to the page
+ *     seriesUrl: function (id) { return ...; },    // where the link to a new series goes
+ *     onSuccess: function (seriesId, content) {},  // the job's Content on success
+ *     onStateChange: function (state) {}           // 'empty', 'uploading', 'ready', 'importing', 'done'
+ *   });
+ *   container.appendChild(panel.element);
+ *   panel.setStudy(orthancStudyId);
+ */
+(function (global) {
+  'use strict';
+
+  if (global.NiftiToDicomImport) {
+    return;
+  }
+
+  var POLL_INTERVAL_MS = 400;
+  var MAX_DESCRIPTION = 64;   // SeriesDescription is a LO: 64 characters
+
+  // ---------------------------------------------------------------- helpers
+
+  // Creates an element: el('div', { className: 'x', text: 'y' }, [children])
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    var key;
+    attributes = attributes || {};
+    for (key in attributes) {
+      if (Object.prototype.hasOwnProperty.call(attributes, key)) {
+        var value = attributes[key];
+        if (value === undefined || value === null || value === false) {
+          continue;
+        }
+        if (key === 'text') {
+          node.textContent = value;
+        } else if (key === 'className') {
+          node.className = value;
+        } else if (key.indexOf('on') === 0 && typeof value === 'function') {
+          node.addEventListener(key.substring(2), value);
+        } else if (value === true) {
+          node.setAttribute(key, '');
+        } else {
+          node.setAttribute(key, String(value));
+        }
+      }
+    }
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) {
+      node.removeChild(node.firstChild);
+    }
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  function formatBytes(n) {
+    if (n < 1024) {
+      return n + ' bytes';
+    }
+    var units = ['KB', 'MB', 'GB'];
+    var value = n;
+    var unit = -1;
+    do {
+      value /= 1024;
+      unit++;
+    } while (value >= 1024 && unit < units.length - 1);
+    return (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + ' ' + units[unit];
+  }
+
+  function formatNumber(x) {
+    if (typeof x !== 'number') {
+      return String(x);
+    }
+    return String(Math.round(x * 10000) / 10000);
+  }
+
+  function fileKind(name) {
+    var lower = name.toLowerCase();
+    if (/\.nii(\.gz)?$/.test(lower)) {
+      return 'nifti';
+    } else if (/\.json$/.test(lower)) {
+      return 'sidecar';
+    } else if (/\.(bval|bvec)$/.test(lower)) {
+      return 'diffusion';
+    } else {
+      return 'other';
+    }
+  }
+
+  // The default series description: the file name without its extension
+  function descriptionFromFilename(name) {
+    return name.replace(/\.nii\.gz$/i, '').replace(/\.(nii|gz)$/i, '').substring(0, MAX_DESCRIPTION);
+  }
+
+  // HTTP header values must be Latin-1: keep printable ASCII, replace the rest
+  function headerSafeFilename(name) {
+    return name.replace(/[^\x20-\x7e]/g, '_');
+  }
+
+  // ------------------------------------------------------------------ REST
+
+  // An error from Orthanc: "message" is the server's Message, verbatim
+  function RestError(message, status, details, aborted) {
+    this.message = message;
+    this.status = status;
+    this.details = details || '';
+    this.aborted = !!aborted;
+  }
+
+  function errorFromXhr(xhr) {
+    var answer = null;
+    try {
+      answer = JSON.parse(xhr.responseText);
+    } catch (e) {
+      answer = null;
+    }
+    if (answer && typeof answer.Message === 'string' && answer.Message !== '') {
+      var details = (typeof answer.Details === 'string' && answer.Details !== answer.Message) ? answer.Details : '';
+      return new RestError(answer.Message, xhr.status, details);
+    }
+    if (xhr.status === 401 || xhr.status === 403) {
+      return new RestError('Orthanc refused the request (HTTP ' + xhr.status + '): check your user\'s rights',
+                           xhr.status);
+    }
+    return new RestError('Orthanc answered HTTP ' + xhr.status + ' ' + (xhr.statusText || ''), xhr.status);
+  }
+
+  // Sends one request; resolves with the parsed JSON answer (or null)
+  function request(method, url, body, options) {
+    options = options || {};
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url, true);
+      var headers = options.headers || {};
+      Object.keys(headers).forEach(function (key) {
+        xhr.setRequestHeader(key, headers[key]);
+      });
+      if (options.onUploadProgress) {
+        xhr.upload.onprogress = function (e) {
+          options.onUploadProgress(e.loaded, e.lengthComputable ? e.total : 0);
+        };
+      }
+      xhr.onload = function () {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          var answer = null;
+          try {
+            answer = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+          } catch (e) {
+            answer = null;
+          }
+          resolve(answer);
+        } else {
+          reject(errorFromXhr(xhr));
+        }
+      };
+      xhr.onerror = function () {
+        reject(new RestError('No answer from Orthanc: the connection failed or the server stopped', 0));
+      };
+      xhr.onabort = function () {
+        reject(new RestError('Cancelled', 0, '', true));
+      };
+      if (options.onStart) {
+        options.onStart(xhr);
+      }
+      if (body !== undefined && body !== null && !(body instanceof Blob) && typeof body !== 'string') {
+        xhr.setRequestHeader('Content-Type', 'application/json');
+        body = JSON.stringify(body);
+      }
+      xhr.send(body === undefined ? null : body);
+    });
+  }
+
+  function getJson(root, path) {
+    return request('GET', root + path);
+  }
+
+  // --------------------------------------------------------------- the panel
+
+  function ImportPanel(options) {
+    this.root = options.root || '../';
+    this.seriesUrl = options.seriesUrl || function (id) {
+      return options.root + 'app/explorer.html#series?uuid=' + id;
+    };
+    this.onSuccess = options.onSuccess || function () {};
+    this.onStateChange = options.onStateChange || function () {};
+
+    this.studyId = null;
+    this.state = 'empty';
+    this.files = null;          // { nifti: File, sidecar: File|null, diffusion: [File], ignored: [File] }
+    this.uploads = {};          // kind -> answer of POST /nifti/uploads
+    this.xhr = null;            // the upload under way
+    this.jobId = null;
+    this.pollTimer = null;
+    this.cancelRequested = false;
+    this.generation = 0;        // bumps on each reset: late answers of older work are ignored
+
+    this.build();
+    this.loadDestinations();
+    this.setState('empty');
+  }
+
+  ImportPanel.prototype.build = function () {
+    var self = this;
+
+    this.fileInput = el('input', {
+      type: 'file', multiple: true, className: 'nifti-file-input',
+      accept: '.nii,.nii.gz,.gz,.json,.bval,.bvec', 'data-role': 'none',
+      'aria-label': 'NIfTI file and optional JSON sidecar',
+      onchange: function () {
+        var picked = Array.prototype.slice.call(self.fileInput.files || []);
+        self.fileInput.value = '';
+        if (picked.length > 0) {
+          self.pickFiles(picked);
+        }
+      }
+    });
+
+    this.chooseButton = el('button', {
+      type: 'button', className: 'nifti-button', 'data-role': 'none',
+      onclick: function () { self.fileInput.click(); }
+    }, ['Choose files\u2026']);
+
+    this.dropZone = el('div', { className: 'nifti-drop', tabindex: '0' }, [
+      el('div', { className: 'nifti-drop-title', text: 'Drop a .nii or .nii.gz file here' }),
+      el('div', { className: 'nifti-drop-hint',
+                  text: 'with its BIDS .json sidecar if you have one (optional)' }),
+      el('div', { className: 'nifti-drop-or' }, ['or ', this.chooseButton]),
+      this.fileInput
+    ]);
+    this.dropZone.addEventListener('dragover', function (e) {
+      e.preventDefault();
+      if (self.canPickFiles()) {
+        e.dataTransfer.dropEffect = 'copy';
+        self.dropZone.classList.add('nifti-drop-over');
+      } else {
+        e.dataTransfer.dropEffect = 'none';
+      }
+    });
+    this.dropZone.addEventListener('dragleave', function () {
+      self.dropZone.classList.remove('nifti-drop-over');
+    });
+    this.dropZone.addEventListener('drop', function (e) {
+      e.preventDefault();
+      self.dropZone.classList.remove('nifti-drop-over');
+      var dropped = Array.prototype.slice.call((e.dataTransfer && e.dataTransfer.files) || []);
+      if (dropped.length > 0 && self.canPickFiles()) {
+        self.pickFiles(dropped);
+      }
+    });
+    this.dropZone.addEventListener('keydown', function (e) {
+      if ((e.key === 'Enter' || e.key === ' ') && e.target === self.dropZone && self.canPickFiles()) {
+        e.preventDefault();
+        self.fileInput.click();
+      }
+    });
+
+    this.fileList = el('ul', { className: 'nifti-files' });
+
+    this.progressFill = el('div', { className: 'nifti-progress-fill' });
+    this.progressBar = el('div', {
+      className: 'nifti-progress-bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100'
+    }, [this.progressFill]);
+    this.progressText = el('div', { className: 'nifti-progress-text' });
+    this.progress = el('div', { className: 'nifti-progress' }, [this.progressBar, this.progressText]);
+
+    this.summaryBody = el('tbody');
+    this.summary = el('div', { className: 'nifti-summary' }, [
+      el('h3', { text: 'What the file holds' }),
+      el('table', { className: 'nifti-summary-table' }, [this.summaryBody])
+    ]);
+
+    this.descriptionInput = el('input', {
+      type: 'text', className: 'nifti-description', maxlength: String(MAX_DESCRIPTION), 'data-role': 'none',
+      id: 'nifti-description-' + (++ImportPanel.count), placeholder: 'default: the file name'
+    });
+    this.modalitySelect = el('select', {
+      className: 'nifti-modality', 'data-role': 'none', id: 'nifti-modality-' + ImportPanel.count
+    }, [
+      el('option', { value: '', text: 'Automatic (CT for a CT study, else MR)' }),
+      el('option', { value: 'MR', text: 'MR (MR Image Storage)' }),
+      el('option', { value: 'CT', text: 'CT (CT Image Storage)' })
+    ]);
+    this.destinations = el('div', { className: 'nifti-destinations' }, [
+      el('span', { className: 'nifti-muted', text: 'Loading the destinations\u2026' })
+    ]);
+
+    this.options = el('fieldset', { className: 'nifti-options' }, [
+      el('legend', { text: 'The new series' }),
+      el('div', { className: 'nifti-field' }, [
+        el('label', { 'for': this.descriptionInput.id, text: 'Series description' }),
+        this.descriptionInput
+      ]),
+      el('div', { className: 'nifti-field' }, [
+        el('label', { 'for': this.modalitySelect.id, text: 'Modality' }),
+        this.modalitySelect
+      ]),
+      el('div', { className: 'nifti-field' }, [
+        el('span', { className: 'nifti-label', text: 'Then send it to' }),
+        this.destinations
+      ])
+    ]);
+
+    this.message = el('div', { className: 'nifti-message', role: 'alert' });
+    this.result = el('div', { className: 'nifti-result', role: 'status' });
+
+    this.importButton = el('button', {
+      type: 'button', className: 'nifti-button nifti-primary nifti-import', 'data-role': 'none',
+      onclick: function () { self.startImport(); }
+    }, ['Import']);
+    this.cancelButton = el('button', {
+      type: 'button', className: 'nifti-button nifti-cancel', 'data-role': 'none',
+      onclick: function () { self.cancel(); }
+    }, ['Cancel']);
+
+    this.element = el('div', { className: 'nifti-panel' }, [
+      this.dropZone,
+      this.fileList,
+      this.progress,
+      this.summary,
+      this.options,
+      this.message,
+      this.result,
+      el('div', { className: 'nifti-actions' }, [this.importButton, this.cancelButton])
+    ]);
+  };
+
+  ImportPanel.count = 0;
+
+  // --------------------------------------------------------------- state
+
+  ImportPanel.prototype.setState = function (state) {
+    this.state = state;
+    var busy = (state === 'uploading' || state === 'importing' || state === 'cancelling');
+    this.fileInput.disabled = busy;
+    this.chooseButton.disabled = busy;
+    this.dropZone.classList.toggle('nifti-disabled', busy);
+    this.options.disabled = busy || state === 'done';
+    show(this.options, state !== 'empty' && state !== 'uploading');
+    show(this.summary, state !== 'empty' && state !== 'uploading' && this.summaryBody.firstChild !== null);
+    show(this.progress, busy || state === 'done');
+    this.importButton.disabled = (state !== 'ready' || !this.studyId);
+    show(this.importButton, state !== 'done');
+    this.cancelButton.disabled = (state === 'cancelling' || state === 'empty' || state === 'done');
+    show(this.cancelButton, state !== 'done' && state !== 'empty');
+    this.cancelButton.textContent = (state === 'ready' ? 'Discard' : 'Cancel');
+    this.element.setAttribute('data-state', state);
+    this.onStateChange(state);
+  };
+
+  ImportPanel.prototype.isBusy = function () {
+    return this.state === 'uploading' || this.state === 'importing' || this.state === 'cancelling';
+  };
+
+  ImportPanel.prototype.canPickFiles = function () {
+    return !this.isBusy();
+  };
+
+  // The study that the new series goes to (Orthanc ID)
+  ImportPanel.prototype.setStudy = function (studyId) {
+    this.studyId = studyId || null;
+    this.setState(this.state);
+  };
+
+  ImportPanel.prototype.setProgress = function (percent, text) {
+    var value = Math.max(0, Math.min(100, Math.round(percent)));
+    this.progressFill.style.width = value + '%';
+    this.progressBar.setAttribute('aria-valuenow', String(value));
+    this.progressText.textContent = text;
+  };
+
+  ImportPanel.prototype.showMessage = function (text, kind, details) {
+    clear(this.message);
+    if (!text) {
+      show(this.message, false);
+      return;
+    }
+    this.message.className = 'nifti-message nifti-' + (kind || 'error');
+    this.message.appendChild(el('div', { className: 'nifti-message-text', text: text }));
+    if (details) {
+      this.message.appendChild(el('div', { className: 'nifti-message-details', text: details }));
+    }
+    show(this.message, true);
+  };
+
+  ImportPanel.prototype.showError = function (error) {
+    if (error && error.message) {
+      this.showMessage(error.message, 'error', error.details);
+    } else {
+      this.showMessage(String(error), 'error');
+    }
+  };
+
+  // ---------------------------------------------------------- destinations
+
+  ImportPanel.prototype.loadDestinations = function () {
+    var self = this;
+    var lists = [
+      { path: 'modalities', title: 'DICOM modalities', key: 'Modalities' },
+      { path: 'peers', title: 'Orthanc peers', key: 'Peers' }
+    ];
+    this.destinationBoxes = [];
+    Promise.all(lists.map(function (list) {
+      return getJson(self.root, list.path).then(function (names) {
+        return { list: list, names: Array.isArray(names) ? names : Object.keys(names || {}) };
+      }, function (error) {
+        return { list: list, names: [], error: error };
+      });
+    })).then(function (answers) {
+      clear(self.destinations);
+      var any = false;
+      answers.forEach(function (answer) {
+        if (answer.error) {
+          self.destinations.appendChild(el('div', {
+            className: 'nifti-muted', text: answer.list.title + ': cannot be listed (' + answer.error.message + ')'
+          }));
+          return;
+        }
+        if (answer.names.length === 0) {
+          return;
+        }
+        any = true;
+        var group = el('div', { className: 'nifti-destination-group' }, [
+          el('span', { className: 'nifti-destination-title', text: answer.list.title + ':' })
+        ]);
+        answer.names.sort().forEach(function (name) {
+          var box = el('input', { type: 'checkbox', value: name, 'data-role': 'none',
+                                  'data-kind': answer.list.key });
+          self.destinationBoxes.push(box);
+          group.appendChild(el('label', { className: 'nifti-check' }, [box, ' ' + name]));
+        });
+        self.destinations.appendChild(group);
+      });
+      if (any) {
+        self.destinations.appendChild(el('div', {
+          className: 'nifti-muted',
+          text: 'With none ticked, the server\u2019s default (option DefaultSendTo) applies, if it has one.'
+        }));
+      } else {
+        self.destinations.appendChild(el('span', {
+          className: 'nifti-muted', text: 'No DICOM modality or Orthanc peer is configured.'
+        }));
+      }
+    });
+  };
+
+  ImportPanel.prototype.getSendTo = function () {
+    var sendTo = { Modalities: [], Peers: [] };
+    var any = false;
+    (this.destinationBoxes || []).forEach(function (box) {
+      if (box.checked) {
+        sendTo[box.getAttribute('data-kind')].push(box.value);
+        any = true;
+      }
+    });
+    return any ? sendTo : null;
+  };
+
+  // ----------------------------------------------------------------- files
+
+  ImportPanel.prototype.pickFiles = function (picked) {
+    var self = this;
+    var sorted = { nifti: [], sidecar: [], diffusion: [], other: [] };
+    picked.forEach(function (file) {
+      sorted[fileKind(file.name)].push(file);
+    });
+    // A file of another extension is taken as the volume only if there is no .nii
+    var candidates = sorted.nifti.length > 0 ? sorted.nifti : sorted.other;
+    var ignored = sorted.nifti.length > 0 ? sorted.other : [];
+
+    this.discardUploads();
+    this.resetResult();
+    clear(this.summaryBody);
+
+    if (candidates.length !== 1 || sorted.sidecar.length > 1) {
+      this.files = null;
+      this.renderFiles();
+      this.setState('empty');
+      if (candidates.length === 0) {
+        this.showMessage('Pick a NIfTI file (.nii or .nii.gz): a sidecar, bval or bvec file alone cannot be imported');
+      } else if (candidates.length > 1) {
+        this.showMessage('Pick one NIfTI file at a time (got ' +
+                         candidates.map(function (f) { return f.name; }).join(', ') + ')');
+      } else {
+        this.showMessage('Pick at most one .json sidecar (got ' +
+                         sorted.sidecar.map(function (f) { return f.name; }).join(', ') + ')');
+      }
+      return;
+    }
+
+    this.files = {
+      nifti: candidates[0],
+      sidecar: sorted.sidecar.length === 1 ? sorted.sidecar[0] : null,
+      diffusion: sorted.diffusion,
+      ignored: ignored
+    };
+    this.descriptionInput.value = descriptionFromFilename(this.files.nifti.name);
+    this.renderFiles();
+    this.showMessage('');
+    this.upload().then(null, function (error) {
+      self.showError(error);
+    });
+  };
+
+  ImportPanel.prototype.renderFiles = function () {
+    clear(this.fileList);
+    if (!this.files) {
+      return;
+    }
+    var self = this;
+    var add = function (file, role, note) {
+      self.fileList.appendChild(el('li', { className: 'nifti-file' }, [
+        el('span', { className: 'nifti-file-name', text: file.name }),
+        el('span', { className: 'nifti-file-size', text: formatBytes(file.size) }),
+        el('span', { className: 'nifti-file-role', text: role }),
+        note ? el('span', { className: 'nifti-file-note', text: note }) : null
+      ]));
+    };
+    add(this.files.nifti, 'volume');
+    if (this.files.sidecar) {
+      add(this.files.sidecar, 'BIDS sidecar', 'travels with the import and its job');
+    }
+    this.files.diffusion.forEach(function (file) {
+      add(file, 'diffusion', 'not used yet: bval/bvec files are not imported');
+    });
+    this.files.ignored.forEach(function (file) {
+      add(file, 'ignored', 'not a NIfTI, JSON, bval or bvec file');
+    });
+  };
+
+  // Uploads the volume, then the sidecar, with progress over both
+  ImportPanel.prototype.upload = function () {
+    var self = this;
+    var generation = ++this.generation;
+    var queue = [{ kind: 'nifti', file: this.files.nifti }];
+    if (this.files.sidecar) {
+      queue.push({ kind: 'sidecar', file: this.files.sidecar });
+    }
+    var total = queue.reduce(function (sum, item) { return sum + item.file.size; }, 0) || 1;
+    var done = 0;
+
+    this.setState('uploading');
+    this.setProgress(0, 'Uploading ' + this.files.nifti.name + '\u2026');
+
+    var next = function (index) {
+      if (index >= queue.length) {
+        return Promise.resolve();
+      }
+      var item = queue[index];
+      return request('POST', self.root + 'nifti/uploads', item.file, {
+        headers: { 'X-Filename': headerSafeFilename(item.file.name), 'Content-Type': 'application/octet-stream' },
+        onStart: function (xhr) { self.xhr = xhr; },
+        onUploadProgress: function (loaded) {
+          if (generation === self.generation) {
+            var sent = done + Math.min(loaded, item.file.size);
+            self.setProgress(100 * sent / total, 'Uploading ' + item.file.name + ': ' + formatBytes(sent) +
+                             ' of ' + formatBytes(total));
+          }
+        }
+      }).then(function (answer) {
+        self.xhr = null;
+        if (generation !== self.generation) {
+          // Cancelled meanwhile: this upload is not wanted
+          if (answer && answer.ID) {
+            request('DELETE', self.root + 'nifti/uploads/' + encodeURIComponent(answer.ID)).then(null, function () {});
+          }
+          throw new RestError('Cancelled', 0, '', true);
+        }
+        self.uploads[item.kind] = answer;
+        done += item.file.size;
+        return next(index + 1);
+      });
+    };
+
+    return next(0).then(function () {
+      self.setProgress(100, 'Uploaded');
+      self.renderSummary();
+      self.setState('ready');
+    }, function (error) {
+      self.xhr = null;
+      if (generation !== self.generation) {
+        return;   // superseded by a cancel or another pick
+      }
+      self.discardUploads();
+      self.setState('empty');
+      if (!error.aborted) {
+        throw error;
+      }
+    });
+  };
+
+  ImportPanel.prototype.renderSummary = function () {
+    var body = this.summaryBody;
+    clear(body);
+    var row = function (label, value, className) {
+      body.appendChild(el('tr', className ? { className: className } : {}, [
+        el('th', { scope: 'row', text: label }),
+        el('td', { text: value })
+      ]));
+    };
+    var nifti = this.uploads.nifti;
+    row('File', nifti.Filename ? nifti.Filename + ' (' + formatBytes(nifti.Size) + ')' : formatBytes(nifti.Size));
+    if (nifti.Type === 'NIfTI' && nifti.Header) {
+      var header = nifti.Header;
+      var dims = header.Dimensions || [];
+      var dimText = dims.join(' \u00d7 ');
+      if (dims.length >= 4) {
+        dimText += '  (' + dims[3] + ' volumes)';
+      }
+      row('Dimensions', dimText, 'nifti-row-dimensions');
+      if (header.VoxelSize) {
+        row('Voxel size', header.VoxelSize.map(formatNumber).join(' \u00d7 ') + ' mm', 'nifti-row-voxel');
+      }
+      row('Data type', header.DataType || '?', 'nifti-row-datatype');
+      var orientation = header.Orientation || '?';
+      if (header.Transform) {
+        orientation += ' (from the ' + header.Transform + ')';
+      }
+      row('Orientation', orientation, 'nifti-row-orientation');
+      if (dims.length >= 4 && typeof header.RepetitionTime === 'number' && header.RepetitionTime > 0) {
+        row('Repetition time', formatNumber(header.RepetitionTime) + ' s');
+      }
+      if (header.Description) {
+        row('Description in the file', header.Description);
+      }
+      if (dims.length >= 3) {
+        var instances = dims.slice(2).reduce(function (a, b) { return a * b; }, 1);
+        row('DICOM instances', instances + ' (one per slice' + (dims.length >= 4 ? ' and volume)' : ')'));
+      }
+      this.showMessage('');
+    } else {
+      row('Type', nifti.Type || '?');
+      this.showMessage('Orthanc does not recognise ' + (nifti.Filename || 'this file') + ' as a NIfTI file (type ' +
+                       (nifti.Type || '?') + '); an import will most likely be refused.', 'warning');
+    }
+    var sidecar = this.uploads.sidecar;
+    if (sidecar) {
+      row('Sidecar', (sidecar.Filename || '') + (sidecar.Type === 'JSON' ? ' (JSON)' :
+                                                  ' (type ' + sidecar.Type + ': not sent, a JSON object is expected)'));
+    }
+  };
+
+  // Removes what this panel uploaded and did not import (best effort)
+  ImportPanel.prototype.discardUploads = function () {
+    var self = this;
+    Object.keys(this.uploads).forEach(function (kind) {
+      var upload = self.uploads[kind];
+      if (upload && upload.ID) {
+        request('DELETE', self.root + 'nifti/uploads/' + encodeURIComponent(upload.ID)).then(null, function () {
+          // In use by a job, or gone: it expires on the server anyway
+        });
+      }
+    });
+    this.uploads = {};
+  };
+
+  ImportPanel.prototype.resetResult = function () {
+    clear(this.result);
+    show(this.result, false);
+    this.showMessage('');
+  };
+
+  // ---------------------------------------------------------------- import
+
+  ImportPanel.prototype.buildRequest = function () {
+    var body = {
+      Upload: this.uploads.nifti.ID,
+      ParentStudy: this.studyId,
+      Asynchronous: true
+    };
+    var description = this.descriptionInput.value.trim();
+    if (description !== '') {
+      body.SeriesDescription = description;
+    }
+    if (this.modalitySelect.value !== '') {
+      body.Modality = this.modalitySelect.value;
+    }
+    if (this.uploads.sidecar && this.uploads.sidecar.Type === 'JSON') {
+      body.Sidecar = this.uploads.sidecar.ID;
+    }
+    var sendTo = this.getSendTo();
+    if (sendTo) {
+      body.SendTo = sendTo;
+    }
+    return body;
+  };
+
+  ImportPanel.prototype.startImport = function () {
+    var self = this;
+    if (this.state !== 'ready' || !this.studyId || !this.uploads.nifti) {
+      return;
+    }
+    var generation = this.generation;
+    this.resetResult();
+    this.cancelRequested = false;
+    this.setState('importing');
+    this.setProgress(0, 'Starting the import\u2026');
+
+    request('POST', this.root + 'nifti/import', this.buildRequest()).then(function (answer) {
+      if (generation !== self.generation) {
+        return;
+      }
+      self.jobId = answer.ID;
+      if (self.cancelRequested) {
+        self.sendCancel();
+      }
+      self.poll(generation);
+    }, function (error) {
+      if (generation !== self.generation) {
+        return;
+      }
+      // Refused at once (checked before the job is created): the files stay, fix and retry
+      self.setState('ready');
+      self.showError(error);
+    });
+  };
+
+  ImportPanel.prototype.poll = function (generation) {
+    var self = this;
+    this.pollTimer = null;
+    getJson(this.root, 'jobs/' + encodeURIComponent(this.jobId)).then(function (job) {
+      if (generation !== self.generation) {
+        return;
+      }
+      var content = job.Content || {};
+      if (job.State === 'Success') {
+        self.succeeded(content);
+        return;
+      }
+      if (job.State === 'Failure') {
+        self.failed(job, content);
+        return;
+      }
+      var text;
+      if (self.cancelRequested) {
+        text = 'Cancelling\u2026';
+      } else if (job.State === 'Pending') {
+        text = 'Waiting for Orthanc\u2019s job engine\u2026';
+      } else if (job.State === 'Paused') {
+        text = 'Paused in Orthanc\u2019s list of jobs';
+      } else if (job.State === 'Retry') {
+        text = 'Orthanc will retry the import';
+      } else if (typeof content.InstancesCount === 'number' && content.InstancesCount > 0) {
+        text = 'Converting: ' + (content.InstancesStored || 0) + ' of ' + content.InstancesCount +
+               ' instances stored';
+      } else {
+        text = 'Reading the NIfTI file\u2026';
+      }
+      self.setProgress(job.Progress || 0, text);
+      self.pollTimer = setTimeout(function () { self.poll(generation); }, POLL_INTERVAL_MS);
+    }, function (error) {
+      if (generation !== self.generation) {
+        return;
+      }
+      // A passing failure (network): try again, but say so
+      self.setProgress(0, 'Cannot read the job\u2019s state: ' + error.message + '; trying again');
+      self.pollTimer = setTimeout(function () { self.poll(generation); }, POLL_INTERVAL_MS * 5);
+    });
+  };
+
+  ImportPanel.prototype.succeeded = function (content) {
+    var self = this;
+    this.setProgress(100, 'Done');
+    this.setState('done');
+    clear(this.result);
+    var count = content.InstancesCount;
+    this.result.appendChild(el('div', { className: 'nifti-success' }, [
+      el('span', { text: 'Imported: ' + (typeof count === 'number' ? count + ' instances in ' : '') +
+                         'a new series of the study. ' }),
+      el('a', { className: 'nifti-series-link', href: this.seriesUrl(content.ID), text: 'Open the new series' })
+    ]));
+    if (Array.isArray(content.Warnings) && content.Warnings.length > 0) {
+      var warnings = el('ul', { className: 'nifti-warnings' });
+      content.Warnings.forEach(function (warning) {
+        warnings.appendChild(el('li', { text: typeof warning === 'string' ? warning : JSON.stringify(warning) }));
+      });
+      this.result.appendChild(el('div', { className: 'nifti-warning' }, [
+        el('div', { text: 'Warnings:' }), warnings
+      ]));
+    }
+    if (Array.isArray(content.SendTo) && content.SendTo.length > 0) {
+      var sent = el('ul', { className: 'nifti-sendto' });
+      content.SendTo.forEach(function (outcome) {
+        sent.appendChild(el('li', {
+          className: outcome.Success ? 'nifti-ok' : 'nifti-failed',
+          text: (outcome.Type === 'Peer' ? 'Peer ' : 'Modality ') + outcome.Name + ': ' +
+                (outcome.Success ? 'sent' : 'not sent: ' + (outcome.Error || 'failed'))
+        }));
+      });
+      this.result.appendChild(el('div', { className: 'nifti-routing' }, [el('div', { text: 'Sending:' }), sent]));
+    }
+    show(this.result, true);
+    this.jobId = null;
+    // The import owns the uploads now: they expire on the server
+    this.uploads = {};
+    this.files = null;
+    self.onSuccess(content.ID, content);
+  };
+
+  ImportPanel.prototype.failed = function (job, content) {
+    this.jobId = null;
+    if (this.cancelRequested || job.ErrorCode === 37) {   // 37: ErrorCode_CanceledJob
+      this.afterCancel('Import cancelled: nothing was stored.');
+      return;
+    }
+    this.setState('ready');
+    this.showMessage(content.Error || job.ErrorDetails || job.ErrorDescription || 'The import failed', 'error',
+                     content.Error ? '' : 'See the job ' + job.ID + ' in Orthanc\u2019s list of jobs');
+  };
+
+  ImportPanel.prototype.sendCancel = function () {
+    var self = this;
+    request('POST', this.root + 'jobs/' + encodeURIComponent(this.jobId) + '/cancel', {}).then(null, function (error) {
+      self.showError(error);
+    });
+  };
+
+  ImportPanel.prototype.afterCancel = function (text) {
+    this.generation++;
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer);
+      this.pollTimer = null;
+    }
+    this.discardUploads();
+    this.files = null;
+    this.renderFiles();
+    clear(this.summaryBody);
+    this.setState('empty');
+    this.showMessage(text, 'info');
+  };
+
+  // Cancels whatever is under way: the upload, the job, or discards the uploaded files
+  ImportPanel.prototype.cancel = function () {
+    if (this.state === 'uploading') {
+      this.generation++;
+      if (this.xhr) {
+        this.xhr.abort();
+        this.xhr = null;
+      }
+      this.afterCancel('Upload cancelled.');
+    } else if (this.state === 'importing') {
+      this.cancelRequested = true;
+      this.setState('cancelling');
+      this.setProgress(parseFloat(this.progressFill.style.width) || 0, 'Cancelling\u2026');
+      if (this.jobId) {
+        this.sendCancel();
+      }
+      // else: sent as soon as the job exists; the poll sees the end
+    } else if (this.state === 'ready') {
+      this.afterCancel('Discarded: the uploaded files were removed from Orthanc.');
+    }
+  };
+
+  // Forgets everything (a dialog being closed); cancels the job under way
+  ImportPanel.prototype.dispose = function () {
+    if (this.state === 'importing' && this.jobId) {
+      this.sendCancel();
+    }
+    if (this.xhr) {
+      this.xhr.abort();
+      this.xhr = null;
+    }
+    this.generation++;
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer);
+      this.pollTimer = null;
+    }
+    if (this.state !== 'done') {
+      this.discardUploads();
+    }
+  };
+
+  global.NiftiToDicomImport = {
+    createPanel: function (options) {
+      return new ImportPanel(options || {});
+    },
+    request: request,
+    getJson: getJson,
+    el: el,
+    clear: clear,
+    formatDicomDate: function (value) {
+      if (typeof value === 'string' && /^\d{8}$/.test(value)) {
+        return value.substring(0, 4) + '-' + value.substring(4, 6) + '-' + value.substring(6, 8);
+      }
+      return value || '';
+    },
+    formatPersonName: function (value) {
+      return (value || '').replace(/\^+/g, ' ').trim();
+    }
+  };
+})(window);
