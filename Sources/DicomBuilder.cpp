@@ -84,6 +84,19 @@ namespace NiftiToDicom
     Put(d, DCM_ContentTime, plan.GetCreationTime());
     Put(d, DCM_DerivationDescription, plan.GetDerivationDescription());
 
+    // SOP Common: the equipment that made this instance from the NIfTI
+    DcmItem& equipment = AppendItem(d, DCM_ContributingEquipmentSequence);
+    CodedConcept processing;
+    processing.value = "109102";
+    processing.scheme = "DCM";
+    processing.meaning = "Processing Equipment";
+    AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, processing);
+    Put(equipment, DCM_Manufacturer, "Orthanc NIfTI-to-DICOM");
+    Put(equipment, DCM_ManufacturerModelName, "nifti-to-dicom");
+    Put(equipment, DCM_SoftwareVersions, NIFTI_TO_DICOM_VERSION);
+    Put(equipment, DCM_ContributionDateTime, plan.GetCreationDate() + plan.GetCreationTime());
+    Put(equipment, DCM_ContributionDescription, plan.GetDerivationDescription());
+
     // Common Instance Reference: the images the NIfTI was computed from
     const SeriesOptions& options = plan.GetOptions();
     if (options.hasReference && !options.reference.images.empty())
@@ -187,6 +200,10 @@ namespace NiftiToDicom
         return std::unique_ptr<IInstanceFactory>(new ParametricMapIod);
       case OutputType::Segmentation:
         return std::unique_ptr<IInstanceFactory>(new SegmentationIod);
+      case OutputType::EnhancedMR:
+        return std::unique_ptr<IInstanceFactory>(new EnhancedMrImageIod);
+      case OutputType::Colour:
+        return std::unique_ptr<IInstanceFactory>(new EnhancedMrColorImageIod);
       default:
         return ClassicImageIod::Create(options.sopClass);
     }

@@ -3,6 +3,7 @@
 #include "ConversionError.h"
 #include "DicomUid.h"
 #include "DicomValues.h"
+#include "SrgbIccProfile.h"
 #include "VoxelReader.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -13,6 +14,7 @@
 #include <dcmtk/dcmdata/dcvrof.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -354,6 +356,188 @@ namespace NiftiToDicom
       }
       d.insert(element.release(), true);
     }
+  }
+
+
+  // --- Enhanced MR ---------------------------------------------------------
+
+  namespace
+  {
+    const char* const ENHANCED_IMAGE_TYPE = "DERIVED\\PRIMARY\\VOLUME\\NONE";
+
+    // Common CT/MR and MR Image Description macros: what the image is
+    void AddMrImageDescription(DcmItem& item, const char* pixelPresentation = "MONOCHROME")
+    {
+      Put(item, DCM_PixelPresentation, pixelPresentation);
+      Put(item, DCM_VolumetricProperties, "VOLUME");
+      Put(item, DCM_VolumeBasedCalculationTechnique, "NONE");
+      Put(item, DCM_ComplexImageComponent, "MAGNITUDE");
+      Put(item, DCM_AcquisitionContrast, "UNKNOWN");
+    }
+  }
+
+
+  const char* EnhancedMrImageIod::GetSopClassUid() const
+  {
+    return UID_EnhancedMRImageStorage;
+  }
+
+
+  const char* EnhancedMrImageIod::GetModality(const SeriesPlan& plan) const
+  {
+    return "MR";
+  }
+
+
+  void EnhancedMrImageIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const PixelEncoder& encoder = plan.GetEncoder();
+    Put(d, DCM_ImageType, ENHANCED_IMAGE_TYPE);
+    AddMrImageDescription(d);
+    Put(d, DCM_ContentQualification, "RESEARCH");
+    d.insertEmptyElement(DCM_AcquisitionContextSequence);
+    DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 1);
+    Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
+    DicomBuilder::PutUint16(d, DCM_BitsAllocated, 16);
+    DicomBuilder::PutUint16(d, DCM_BitsStored, 16);
+    DicomBuilder::PutUint16(d, DCM_HighBit, 15);
+    DicomBuilder::PutUint16(d, DCM_PixelRepresentation, encoder.IsSigned() ? 1 : 0);
+    Put(d, DCM_PresentationLUTShape, "IDENTITY");
+    Put(d, DCM_BurnedInAnnotation, "NO");
+    Put(d, DCM_LossyImageCompression, "00");
+    Put(d, DCM_PatientPosition, "");                  // Type 2C: unknown for a derived volume
+    Put(d, DCM_ApplicableSafetyStandardAgency, "IEC");
+  }
+
+
+  void EnhancedMrImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
+  {
+    const PixelEncoder& encoder = plan.GetEncoder();
+
+    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
+    Put(anatomy, DCM_FrameLaterality, "U");
+    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+
+    DcmItem& transformation = DicomBuilder::AppendItem(shared, DCM_PixelValueTransformationSequence);
+    Put(transformation, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
+    Put(transformation, DCM_RescaleSlope, DicomValues::FormatDecimal(encoder.GetRescaleSlope()));
+    Put(transformation, DCM_RescaleType, "US");
+
+    DcmItem& voi = DicomBuilder::AppendItem(shared, DCM_FrameVOILUTSequence);
+    Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(encoder.GetWindowCenter()));
+    Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(encoder.GetWindowWidth()));
+
+    DcmItem& frameType = DicomBuilder::AppendItem(shared, DCM_MRImageFrameTypeSequence);
+    Put(frameType, DCM_FrameType, ENHANCED_IMAGE_TYPE);
+    AddMrImageDescription(frameType);
+  }
+
+
+  void EnhancedMrImageIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const PixelEncoder& encoder = plan.GetEncoder();
+    const size_t frameSize = static_cast<size_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns());
+
+    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
+    element->setVR(EVR_OW);
+    Uint16* pixels = nullptr;
+    if (element->createUint16Array(static_cast<unsigned long>(frameSize * layout.frames.size()), pixels).bad())
+    {
+      throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
+    }
+
+    std::string slice;
+    for (const Frame& frame : layout.frames)
+    {
+      encoder.EncodeSlice(slice, frame.k, frame.t);
+      memcpy(pixels, slice.data(), frameSize * 2);
+      pixels += frameSize;
+    }
+    d.insert(element.release(), true);
+  }
+
+
+  // --- Enhanced MR Color ---------------------------------------------------
+
+  const char* EnhancedMrColorImageIod::GetSopClassUid() const
+  {
+    return UID_EnhancedMRColorImageStorage;
+  }
+
+
+  const char* EnhancedMrColorImageIod::GetModality(const SeriesPlan& plan) const
+  {
+    return "MR";
+  }
+
+
+  void EnhancedMrColorImageIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    Put(d, DCM_ImageType, ENHANCED_IMAGE_TYPE);
+    AddMrImageDescription(d, "TRUE_COLOR");
+    Put(d, DCM_ContentQualification, "RESEARCH");
+    d.insertEmptyElement(DCM_AcquisitionContextSequence);
+    DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 3);
+    Put(d, DCM_PhotometricInterpretation, "RGB");
+    DicomBuilder::PutUint16(d, DCM_PlanarConfiguration, 0);   // RGBRGB..., as NIfTI RGB24 stores it
+    DicomBuilder::PutUint16(d, DCM_BitsAllocated, 8);
+    DicomBuilder::PutUint16(d, DCM_BitsStored, 8);
+    DicomBuilder::PutUint16(d, DCM_HighBit, 7);
+    DicomBuilder::PutUint16(d, DCM_PixelRepresentation, 0);
+    Put(d, DCM_PresentationLUTShape, "IDENTITY");
+    Put(d, DCM_BurnedInAnnotation, "NO");
+    Put(d, DCM_LossyImageCompression, "00");
+    Put(d, DCM_PatientPosition, "");
+    Put(d, DCM_ApplicableSafetyStandardAgency, "IEC");
+
+    // ICC Profile module: the colours are sRGB
+    const std::string& profile = SrgbIccProfile::Get();
+    d.putAndInsertUint8Array(DCM_ICCProfile, reinterpret_cast<const Uint8*>(profile.data()),
+                             static_cast<unsigned long>(profile.size()));
+    Put(d, DCM_ColorSpace, "SRGB");
+  }
+
+
+  void EnhancedMrColorImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
+  {
+    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
+    Put(anatomy, DCM_FrameLaterality, "U");
+    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+
+    DcmItem& frameType = DicomBuilder::AppendItem(shared, DCM_MRImageFrameTypeSequence);
+    Put(frameType, DCM_FrameType, ENHANCED_IMAGE_TYPE);
+    AddMrImageDescription(frameType, "TRUE_COLOR");
+  }
+
+
+  void EnhancedMrColorImageIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const NiftiVolume& volume = plan.GetVolume();
+    const size_t rowBytes = static_cast<size_t>(volume.GetWidth()) * 3;
+    const size_t total = rowBytes * static_cast<size_t>(volume.GetHeight()) * layout.frames.size();
+
+    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
+    element->setVR(EVR_OB);
+    Uint8* bytes = nullptr;
+    if (element->createUint8Array(static_cast<unsigned long>(total + (total % 2)), bytes).bad())
+    {
+      throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
+    }
+    if (total % 2 != 0)
+    {
+      bytes[total] = 0;   // even length
+    }
+
+    for (const Frame& frame : layout.frames)
+    {
+      for (int64_t r = 0; r < volume.GetHeight(); r++)
+      {
+        // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
+        memcpy(bytes, volume.GetRow(volume.GetHeight() - 1 - r, frame.k, frame.t), rowBytes);
+        bytes += rowBytes;
+      }
+    }
+    d.insert(element.release(), true);
   }
 
 

@@ -92,6 +92,31 @@ namespace NiftiToDicom
   };
 
 
+  // Enhanced MR Image (PS3.3 A.36.2): the classic 16-bit pixels and rescale
+  // in one multi-frame instance
+  class EnhancedMrImageIod : public MultiFrameIod
+  {
+  protected:
+    const char* GetSopClassUid() const override;
+    const char* GetModality(const SeriesPlan& plan) const override;
+    void AddImageModule(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+    void AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const override;
+    void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+  };
+
+
+  // Enhanced MR Color Image (PS3.3 A.36.4): RGB24 volumes, bytes as they are
+  class EnhancedMrColorImageIod : public MultiFrameIod
+  {
+  protected:
+    const char* GetSopClassUid() const override;
+    const char* GetModality(const SeriesPlan& plan) const override;
+    void AddImageModule(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+    void AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const override;
+    void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+  };
+
+
   // Binary Segmentation (PS3.3 A.51): a segment per non-zero label, frames
   // only where a segment is present
   class SegmentationIod : public MultiFrameIod

@@ -38,6 +38,7 @@ namespace NiftiToDicom
         case NIFTI_TYPE_UINT64:
         case NIFTI_TYPE_FLOAT32:
         case NIFTI_TYPE_FLOAT64:
+        case NIFTI_TYPE_RGB24:
           return true;
         default:
           return false;
@@ -46,12 +47,11 @@ namespace NiftiToDicom
 
     void CheckDatatype(int datatype, int bitpix)
     {
-      if (datatype == NIFTI_TYPE_RGB24 || datatype == NIFTI_TYPE_RGBA32)
+      if (datatype == NIFTI_TYPE_RGBA32)
       {
         throw ConversionError(ErrorKind::Unsupported,
-                              std::string("NIfTI data type ") + nifti_datatype_string(datatype) +
-                              " (colour) is not supported by this version of the plugin; "
-                              "convert the image to a scalar type first");
+                              "NIfTI data type RGBA32 (colour with transparency) has no DICOM image form; "
+                              "save the volume as RGB24 (without its alpha channel) and import that");
       }
       if (datatype == NIFTI_TYPE_COMPLEX64 || datatype == NIFTI_TYPE_COMPLEX128 ||
           datatype == NIFTI_TYPE_COMPLEX256 || datatype == NIFTI_TYPE_FLOAT128)

@@ -48,10 +48,15 @@ namespace NiftiToDicom
       {
         request.type = Type::Segmentation;
       }
+      else if (type == "EnhancedMR")
+      {
+        request.type = Type::EnhancedMR;
+      }
       else if (type != "Auto")
       {
         throw ConversionError(ErrorKind::InvalidInput,
-                              "\"Type\" must be \"Classic\", \"ParametricMap\", \"Segmentation\" or \"Auto\"");
+                              "\"Type\" must be \"Classic\", \"EnhancedMR\", \"ParametricMap\", \"Segmentation\" "
+                              "or \"Auto\"");
       }
     }
 
@@ -166,9 +171,23 @@ namespace NiftiToDicom
       case Type::Segmentation:
         options.type = OutputType::Segmentation;
         break;
+      case Type::EnhancedMR:
+        options.type = OutputType::EnhancedMR;
+        break;
       default:
         options.type = (header.intentCode == NIFTI_INTENT_LABEL) ? OutputType::Segmentation : OutputType::Classic;
         break;
+    }
+
+    if (header.datatype == NIFTI_TYPE_RGB24)
+    {
+      if (options.type == OutputType::ParametricMap || options.type == OutputType::Segmentation)
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "This NIfTI holds RGB colours, which cannot be a Parametric Map or a Segmentation: "
+                              "leave \"Type\" out to store it as an Enhanced MR Color image");
+      }
+      options.type = OutputType::Colour;
     }
 
     options.doublePrecision = doublePrecision;

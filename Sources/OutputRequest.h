@@ -15,7 +15,8 @@ namespace NiftiToDicom
       Auto,            // Segmentation for a NIfTI label map (intent 1002), else Classic
       Classic,
       ParametricMap,
-      Segmentation
+      Segmentation,
+      EnhancedMR
     };
 
     Type                             type = Type::Auto;

@@ -56,7 +56,7 @@ namespace NiftiToDicom
     repetitionTimeMs_(0)
   {
     warnings_ = geometry_.GetWarnings();
-    if (options_.type == OutputType::Classic)
+    if (options_.type == OutputType::Classic || options_.type == OutputType::EnhancedMR)
     {
       encoder_.reset(new PixelEncoder(volume));
       warnings_.insert(warnings_.end(), encoder_->GetWarnings().begin(), encoder_->GetWarnings().end());

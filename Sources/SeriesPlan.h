@@ -25,7 +25,9 @@ namespace NiftiToDicom
   {
     Classic,         // one MR or CT Image instance per slice and time point
     ParametricMap,   // one Parametric Map instance, float pixels
-    Segmentation     // one binary Segmentation instance, a segment per label
+    Segmentation,    // one binary Segmentation instance, a segment per label
+    EnhancedMR,      // one Enhanced MR Image instance, 16-bit as Classic
+    Colour           // one Enhanced MR Color Image instance, for RGB24 data
   };
 
   // A code of a controlled terminology (PS3.3 Code Sequence Macro)

@@ -373,7 +373,6 @@ TEST(NiftiHeader, RefusesUnsupportedDatatypes)
     { DT_COMPLEX128, "complex" },
     { DT_COMPLEX256, "complex" },
     { DT_FLOAT128, "float128" },
-    { DT_RGB24, "RGB" },
     { DT_RGBA32, "RGBA" },
     { 3, "3" },       // no such type
     { 4096, "4096" }
@@ -387,6 +386,21 @@ TEST(NiftiHeader, RefusesUnsupportedDatatypes)
       NiftiTestFile f(version, { 2, 2, 2 }, type.datatype);
       EXPECT_CONVERSION_ERROR(ParseFile(f.Build()), Unsupported, type.word);
     }
+  }
+}
+
+
+TEST(NiftiHeader, AcceptsRgb24)
+{
+  // Colour volumes (e.g. colour FA maps) become Enhanced MR Color images
+  for (int version = 1; version <= 2; version++)
+  {
+    SCOPED_TRACE(version);
+    NiftiTestFile f(version, { 4, 3, 2 }, DT_RGB24);
+    const NiftiHeader header = ParseFile(f.Build());
+    EXPECT_EQ(DT_RGB24, header.datatype);
+    EXPECT_EQ(3, header.bytesPerVoxel);
+    EXPECT_EQ(4u * 3u * 2u * 3u, header.GetVoxelBytes());
   }
 }
 
