@@ -3,6 +3,7 @@
 #include "ClassicImageIod.h"
 #include "ConversionError.h"
 #include "DicomUid.h"
+#include "DicomValues.h"
 #include "MultiFrameIod.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -83,6 +84,12 @@ namespace NiftiToDicom
     Put(d, DCM_ContentDate, plan.GetCreationDate());
     Put(d, DCM_ContentTime, plan.GetCreationTime());
     Put(d, DCM_DerivationDescription, plan.GetDerivationDescription());
+
+    const std::string descrip = plan.GetVolume().GetHeader().descrip;
+    if (plan.GetOptions().useNiftiDescription && !descrip.empty())
+    {
+      Put(d, DCM_ImageComments, DicomValues::ToValidUtf8(descrip));
+    }
 
     // SOP Common: the equipment that made this instance from the NIfTI
     DcmItem& equipment = AppendItem(d, DCM_ContributingEquipmentSequence);

@@ -17,7 +17,7 @@ namespace NiftiToDicom
     {
       "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
       "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority", "Type", "Units", "Quantity",
-      "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec"
+      "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec", "UseNiftiDescription"
     };
 
     std::vector<std::string> ReadNames(const Json::Value& value, const char* member, const std::string& where)
@@ -481,7 +481,7 @@ namespace NiftiToDicom
 
     request.output = OutputRequest::Parse(root);
     request.outputJson = Json::Value(Json::objectValue);
-    for (const char* field : { "Type", "Units", "Quantity", "DoublePrecision", "Labels" })
+    for (const char* field : { "Type", "Units", "Quantity", "DoublePrecision", "Labels", "UseNiftiDescription" })
     {
       if (root.isMember(field))
       {

@@ -13,6 +13,8 @@
 #include <dcmtk/dcmdata/dcvrod.h>
 #include <dcmtk/dcmdata/dcvrof.h>
 
+#include <nifti2_io.h>
+
 #include <algorithm>
 #include <cstring>
 #include <cmath>
@@ -288,7 +290,14 @@ namespace NiftiToDicom
     // Real World Value Mapping (C.7.6.16.2.11): identity, with the units
     const CodedConcept units = options.units.IsEmpty() ? NO_UNITS : options.units;
     DcmItem& mapping = DicomBuilder::AppendItem(shared, DCM_RealWorldValueMappingSequence);
-    Put(mapping, DCM_LUTExplanation, options.quantity.IsEmpty() ? units.meaning : options.quantity.meaning);
+    // What the values are: the quantity, else a statistic the NIfTI intent names, else the units
+    std::string explanation = options.quantity.IsEmpty() ? units.meaning : options.quantity.meaning;
+    const int intent = plan.GetVolume().GetHeader().intentCode;
+    if (options.quantity.IsEmpty() && intent >= NIFTI_FIRST_STATCODE && intent <= NIFTI_LAST_STATCODE)
+    {
+      explanation = std::string(nifti_intent_string(intent)) + " statistic";
+    }
+    Put(mapping, DCM_LUTExplanation, DicomValues::TruncateUtf8(explanation, 64));
     Put(mapping, DCM_LUTLabel, "NIFTI");
     mapping.putAndInsertFloat64(DCM_DoubleFloatRealWorldValueFirstValueMapped, minValue);
     mapping.putAndInsertFloat64(DCM_DoubleFloatRealWorldValueLastValueMapped, maxValue);

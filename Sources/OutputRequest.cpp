@@ -69,6 +69,15 @@ namespace NiftiToDicom
       request.doublePrecision = root["DoublePrecision"].asBool();
     }
 
+    if (root.isMember("UseNiftiDescription"))
+    {
+      if (!root["UseNiftiDescription"].isBool())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, "\"UseNiftiDescription\" must be true or false");
+      }
+      request.useNiftiDescription = root["UseNiftiDescription"].asBool();
+    }
+
     if (root.isMember("Units"))
     {
       const Json::Value& units = root["Units"];
@@ -191,6 +200,7 @@ namespace NiftiToDicom
     }
 
     options.doublePrecision = doublePrecision;
+    options.useNiftiDescription = useNiftiDescription;
     options.units = units;
     options.quantity = quantity;
     options.labels = labels;

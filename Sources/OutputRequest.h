@@ -21,6 +21,7 @@ namespace NiftiToDicom
 
     Type                             type = Type::Auto;
     bool                             doublePrecision = false;
+    bool                             useNiftiDescription = false;
     CodedConcept                     units;
     CodedConcept                     quantity;
     std::map<int64_t, SegmentLabel>  labels;

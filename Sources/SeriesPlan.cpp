@@ -100,7 +100,8 @@ namespace NiftiToDicom
     // Strings from the request and the NIfTI header go into UTF-8 attributes
     const std::string filename = DicomValues::ToValidUtf8(options_.sourceFilename);
     const std::string fromFile = StripNiftiExtension(filename);
-    const std::string descrip = DicomValues::ToValidUtf8(Trim(volume_.GetHeader().descrip));
+    const std::string descrip = options_.useNiftiDescription ?
+      DicomValues::ToValidUtf8(Trim(volume_.GetHeader().descrip)) : std::string();
 
     std::string description = DicomValues::ToValidUtf8(Trim(options_.seriesDescription));
     if (description.empty())

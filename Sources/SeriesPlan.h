@@ -83,6 +83,9 @@ namespace NiftiToDicom
     CodedConcept    units;                     // UCUM; empty: "no units"
     CodedConcept    quantity;                  // empty: none
 
+    // The NIfTI "descrip" is free text that may name the patient: only used on request
+    bool            useNiftiDescription = false;
+
     // Segmentation: names and colours by label value
     std::map<int64_t, SegmentLabel> labels;
 

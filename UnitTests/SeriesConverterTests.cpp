@@ -139,8 +139,10 @@ namespace
 
     void Store(const std::string& dicomFile, int64_t index, int64_t count) override
     {
-      calls++;
-      if (index == 2)
+      // The third call fails, whichever instance it brings: failing on a given
+      // index would let the other threads finish everything else first when
+      // the thread holding that index is descheduled (a loaded machine)
+      if (calls++ == 2)
       {
         throw SinkFailure();
       }
@@ -703,13 +705,18 @@ TEST(SeriesConverter, SeriesDescription)
   {
     const char* description;
     const char* filename;
+    bool useNiftiDescription;
     const char* expected;
+    const char* imageComments;
   } cases[] =
   {
-    { "Fractional anisotropy", "dti_FA.nii.gz", "Fractional anisotropy" },
-    { "", "/data/sub-01/dwi/sub-01_FA.nii.gz", "sub-01_FA" },
-    { "  ", "dti_MD.nii", "dti_MD" },
-    { "", "", "FSL5.0" }
+    { "Fractional anisotropy", "dti_FA.nii.gz", false, "Fractional anisotropy", "<absent>" },
+    { "", "/data/sub-01/dwi/sub-01_FA.nii.gz", false, "sub-01_FA", "<absent>" },
+    { "  ", "dti_MD.nii", false, "dti_MD", "<absent>" },
+    // descrip is free text that may name the patient: only on request
+    { "", "", false, "NIfTI import", "<absent>" },
+    { "", "", true, "FSL5.0", "FSL5.0" },
+    { "", "dti_MD.nii", true, "dti_MD", "FSL5.0" }
   };
 
   for (const auto& c : cases)
@@ -719,10 +726,12 @@ TEST(SeriesConverter, SeriesDescription)
     SeriesOptions options;
     options.seriesDescription = c.description;
     options.sourceFilename = c.filename;
+    options.useNiftiDescription = c.useNiftiDescription;
     CollectingSink sink;
     SeriesConverter::Convert(volume, parent, std::move(options), sink);
     ASSERT_EQ(2u, sink.files.size());
     EXPECT_EQ(c.expected, GetString(sink.Get(0), DCM_SeriesDescription));
+    EXPECT_EQ(c.imageComments, GetString(sink.Get(0), DCM_ImageComments));
     EXPECT_NE(std::string::npos, GetString(sink.Get(0), DCM_DerivationDescription).find("NIfTI-2"));
   }
 
@@ -772,8 +781,10 @@ namespace
 
     void Store(const std::string& dicomFile, int64_t index, int64_t count) override
     {
-      calls++;
-      if (index == 2)
+      // The third call fails, whichever instance it brings: failing on a given
+      // index would let the other threads finish everything else first when
+      // the thread holding that index is descheduled (a loaded machine)
+      if (calls++ == 2)
       {
         throw SinkFailure();
       }
