@@ -204,7 +204,6 @@ BAD = [
     ("gzip_header_announces_2GiB", _with_nifti(_huge_header_small_gzip), CONTENT),
     ("unknown_datatype", _with_nifti(_unknown_datatype), CONTENT),
     ("complex64", _with_nifti(lambda: _datatype_image(np.complex64)), CONTENT),
-    ("rgb24", _with_nifti(lambda: _datatype_image("rgb")), CONTENT),
     ("cifti_dconn", _with_nifti(lambda: _file(real("row_major.dconn.nii"))), CONTENT),
     ("sheared_in_plane", _with_nifti(lambda: _sheared(True)), CONTENT),
     ("sheared_through_plane", _with_nifti(lambda: _sheared(False)), CONTENT),

@@ -1,6 +1,7 @@
 """Request options, parent study lookup, character sets, uniqueness rules and a cross-check with
 orthanc-neuro's DICOM -> NIfTI conversion."""
 
+import json
 import gzip
 import os
 import threading
@@ -110,7 +111,7 @@ def test_non_utf8_descrip_gives_valid_output(orthanc, parents, scratch):
     the declared character set (dciodvfy clean, strict decoding)."""
     img = nifti_cases.small_valid_image()
     img.header["descrip"] = b"Carte FA \xe9t\xe9 \xb5m"
-    a = _import_ok(orthanc, nifti_cases.nifti_bytes(img), parents["MR"].orthanc_id)
+    a = _import_ok(orthanc, nifti_cases.nifti_bytes(img), parents["MR"].orthanc_id, UseNiftiDescription=True)
     directory = os.path.join(scratch, "dicom")
     dss = _series_datasets(orthanc, a["ID"], directory)
     for ds in dss:
@@ -120,10 +121,11 @@ def test_non_utf8_descrip_gives_valid_output(orthanc, parents, scratch):
         value = raw.value if isinstance(raw.value, bytes) else str(raw.value).encode("utf-8")
         if "ISO_IR 192" in charsets:
             try:
-                value.decode("utf-8")
+                decoded = value.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise AssertionError("SeriesDescription %r is not valid UTF-8 although SpecificCharacterSet is "
                                      "ISO_IR 192 (%s)" % (value, e))
+            assert decoded == "Carte FA \u00e9t\u00e9 \u00b5m", "Latin-1 descrip not converted: %r" % decoded
         else:
             assert all(b < 0x80 for b in value), "non-ASCII bytes %r without a SpecificCharacterSet" % value
     results = dicom_tools.run_dciodvfy_all(sorted(ds.filename for ds in dss))
@@ -213,7 +215,8 @@ def test_existing_series_number_in_tags_used_with_warning(orthanc, parents, scra
 
 
 def test_default_series_description(orthanc, parents, scratch):
-    """Filename without extension, else the NIfTI descrip, else 'NIfTI import'; Filename recorded in
+    """Filename without extension, else 'NIfTI import'; the NIfTI descrip (free text that may name the
+    patient) only with "UseNiftiDescription", then also as ImageComments; Filename recorded in
     DerivationDescription."""
     parent = parents["MR"]
     img = nifti_cases.small_valid_image()
@@ -230,8 +233,12 @@ def test_default_series_description(orthanc, parents, scratch):
     assert t.get("SeriesDescription") == "sub-01_FA", t.get("SeriesDescription")
     assert "sub-01_FA.nii.gz" in t.get("DerivationDescription", ""), t.get("DerivationDescription")
     t = first_instance(_import_ok(orthanc, with_descrip, parent.orthanc_id))
+    assert t.get("SeriesDescription") == "NIfTI import", t.get("SeriesDescription")
+    assert "FSL dtifit FA" not in json.dumps(t), "descrip reached the DICOM without being requested"
+    t = first_instance(_import_ok(orthanc, with_descrip, parent.orthanc_id, UseNiftiDescription=True))
     assert t.get("SeriesDescription") == "FSL dtifit FA", t.get("SeriesDescription")
-    t = first_instance(_import_ok(orthanc, without, parent.orthanc_id))
+    assert t.get("ImageComments") == "FSL dtifit FA", t.get("ImageComments")
+    t = first_instance(_import_ok(orthanc, without, parent.orthanc_id, UseNiftiDescription=True))
     assert t.get("SeriesDescription") == "NIfTI import", t.get("SeriesDescription")
 
 
