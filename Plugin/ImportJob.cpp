@@ -553,7 +553,7 @@ namespace NiftiToDicomPlugin
       target["Stage"] = StageName(static_cast<int>(stage_));
       target["Result"] = result_;
       target["Error"] = error_;
-      target["ErrorStatus"] = HttpAnswers::GetHttpStatus(errorKind_);
+      target["ErrorKind"] = ConversionError::KindName(errorKind_);
       target["InstancesCount"] = static_cast<Json::Int64>(total_);
       target["InstancesStored"] = static_cast<Json::Int64>(stored_);
     }
@@ -610,10 +610,7 @@ namespace NiftiToDicomPlugin
         job->stage_ = (stage == "Done") ? Stage::Done : Stage::Failed;
         job->result_ = json["Result"];
         job->error_ = json["Error"].asString();
-        const int status = json["ErrorStatus"].asInt();
-        job->errorKind_ = (status == 400) ? ErrorKind::InvalidInput : (status == 403) ? ErrorKind::Forbidden :
-          (status == 404) ? ErrorKind::UnknownResource : (status == 413) ? ErrorKind::TooLarge :
-          (status == 415) ? ErrorKind::Unsupported : ErrorKind::Internal;
+        job->errorKind_ = ConversionError::ParseKind(json["ErrorKind"].asString());
         job->total_ = json["InstancesCount"].asInt64();
         job->stored_ = json["InstancesStored"].asInt64();
         job->HoldUpload(false);

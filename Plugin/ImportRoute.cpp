@@ -120,9 +120,12 @@ namespace NiftiToDicomPlugin
           }
           if (info["Type"].asString() != "NIfTI")
           {
+            const std::string name = info["Filename"].asString();
             throw ConversionError(ErrorKind::InvalidInput,
-                                  "Upload \"" + request.upload + "\" is not a NIfTI file (its type is " +
-                                  info["Type"].asString() + ")");
+                                  "The uploaded file " + (name.empty() ? std::string() : "\"" + name + "\" ") +
+                                  "is not a NIfTI file (it starts neither like a .nii nor like a .nii.gz; upload " +
+                                  request.upload + " holds " + (info["Type"].asString() == "JSON" ? "JSON" :
+                                                                "other data") + "); choose the .nii or .nii.gz file");
           }
           parameters.upload = request.upload;
           if (parameters.filename.empty())

@@ -21,6 +21,17 @@ namespace NiftiToDicomPlugin
                             OrthancPluginGetErrorDescription(OrthancContext::Get(), code));
     }
 
+    void ParseAnswer(Json::Value& target, const char* data, size_t size)
+    {
+      Json::CharReaderBuilder builder;
+      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+      std::string errors;
+      if (!reader->parse(data, data + size, &target, &errors))
+      {
+        throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON: " + errors);
+      }
+    }
+
     bool IsUnknownResource(OrthancPluginErrorCode code)
     {
       return code == OrthancPluginErrorCode_UnknownResource || code == OrthancPluginErrorCode_InexistentItem;
@@ -46,29 +57,18 @@ namespace NiftiToDicomPlugin
 
   void MemoryBuffer::ToJson(Json::Value& target) const
   {
-    Json::CharReaderBuilder builder;
-    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-    std::string errors;
-    if (!reader->parse(GetData(), GetData() + GetSize(), &target, &errors))
-    {
-      throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON: " + errors);
-    }
+    ParseAnswer(target, GetData(), GetSize());
   }
 
 
   bool RestHelpers::GetJson(Json::Value& answer, const std::string& uri)
   {
-    MemoryBuffer buffer;
-    const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &buffer, uri.c_str());
-    if (IsUnknownResource(code))
+    std::string text;
+    if (!GetString(text, uri))
     {
       return false;
     }
-    if (code != OrthancPluginErrorCode_Success)
-    {
-      ThrowOrthancError(code, "answer GET " + uri);
-    }
-    buffer.ToJson(answer);
+    ParseAnswer(answer, text.data(), text.size());
     return true;
   }
 

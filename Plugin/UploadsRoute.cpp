@@ -6,6 +6,7 @@
 #include "UploadStore.h"
 
 #include "../Sources/ConversionError.h"
+#include "../Sources/DicomValues.h"
 
 #include <Logging.h>
 
@@ -97,13 +98,34 @@ namespace NiftiToDicomPlugin
       return "";
     }
 
+    // X-Filename may be percent-encoded (UTF-8), as browsers send only
+    // Latin-1 in headers: "%C3%A9" is "é"
+    std::string DecodePercent(const std::string& value)
+    {
+      std::string decoded;
+      for (size_t i = 0; i < value.size(); i++)
+      {
+        if (value[i] == '%' && i + 2 < value.size() && isxdigit(static_cast<unsigned char>(value[i + 1])) &&
+            isxdigit(static_cast<unsigned char>(value[i + 2])))
+        {
+          decoded.push_back(static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16)));
+          i += 2;
+        }
+        else
+        {
+          decoded.push_back(value[i]);
+        }
+      }
+      return NiftiToDicom::DicomValues::ToValidUtf8(decoded);
+    }
+
     OrthancPluginErrorCode CreateReader(OrthancPluginServerChunkedRequestReader** reader, const char* url,
                                         const OrthancPluginHttpRequest* request)
     {
       try
       {
         *reader = reinterpret_cast<OrthancPluginServerChunkedRequestReader*>(
-          new UploadReader(GetHeader(request, "X-Filename")));
+          new UploadReader(DecodePercent(GetHeader(request, "X-Filename"))));
         return OrthancPluginErrorCode_Success;
       }
       catch (std::exception& e)

@@ -107,6 +107,17 @@ namespace NiftiToDicom
     options.sidecar.ApplyTo(d);
     Put(d, DCM_SeriesNumber, FormatInteger(options.seriesNumber));
     Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());   // the request's wins over the sidecar's
+    // Conditions that the sidecar's values decide (PS3.3 C.7.3.1, C.8.3.1)
+    OFString value;
+    if (d.findAndGetOFString(DCM_BodyPartExamined, value).good() && !value.empty())
+    {
+      d.findAndDeleteElement(DCM_Laterality);   // known body part: Laterality only if paired, unknown here
+    }
+    if (!plan.IsInversionTimeAllowed())
+    {
+      d.findAndDeleteElement(DCM_InversionTime);
+    }
+
     if (options.diffusion && options.sopClass == ClassicSopClass::MRImage)
     {
       options.diffusion->ApplyTo(d, t, geometry.GetAffine());

@@ -8,6 +8,20 @@ namespace NiftiToDicom
   {
   }
 
+  ErrorKind ConversionError::ParseKind(const std::string& name)
+  {
+    for (ErrorKind kind : { ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::TooLarge,
+                            ErrorKind::UnknownResource, ErrorKind::Forbidden })
+    {
+      if (name == KindName(kind))
+      {
+        return kind;
+      }
+    }
+    return ErrorKind::Internal;
+  }
+
+
   const char* ConversionError::KindName(ErrorKind kind)
   {
     switch (kind)

@@ -31,5 +31,8 @@ namespace NiftiToDicom
     }
 
     static const char* KindName(ErrorKind kind);
+
+    // The inverse of KindName(); Internal for an unknown name
+    static ErrorKind ParseKind(const std::string& name);
   };
 }

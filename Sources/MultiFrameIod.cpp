@@ -45,6 +45,14 @@ namespace NiftiToDicom
     const CodedConcept TISSUE = Code("85756007", "SCT", "Tissue");
     const CodedConcept NO_UNITS = Code("1", "UCUM", "no units");
 
+    // Frame Anatomy macro: the NIfTI says nothing of laterality or region
+    void AddFrameAnatomy(DcmItem& shared)
+    {
+      DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
+      Put(anatomy, DCM_FrameLaterality, "U");
+      DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+    }
+
     struct SegmentLayout : public FrameLayout
     {
       std::vector<int64_t> labels;   // label value of segment number i + 1
@@ -259,9 +267,7 @@ namespace NiftiToDicom
   {
     const SeriesOptions& options = plan.GetOptions();
 
-    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
-    Put(anatomy, DCM_FrameLaterality, "U");
-    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+    AddFrameAnatomy(shared);
 
     // The pixels are the values: identity transformation
     DcmItem& transformation = DicomBuilder::AppendItem(shared, DCM_PixelValueTransformationSequence);
@@ -383,6 +389,13 @@ namespace NiftiToDicom
       Put(item, DCM_ComplexImageComponent, "MAGNITUDE");
       Put(item, DCM_AcquisitionContrast, "UNKNOWN");
     }
+
+    void AddMrFrameType(DcmItem& shared, const char* pixelPresentation)
+    {
+      DcmItem& frameType = DicomBuilder::AppendItem(shared, DCM_MRImageFrameTypeSequence);
+      Put(frameType, DCM_FrameType, ENHANCED_IMAGE_TYPE);
+      AddMrImageDescription(frameType, pixelPresentation);
+    }
   }
 
 
@@ -423,9 +436,7 @@ namespace NiftiToDicom
   {
     const PixelEncoder& encoder = plan.GetEncoder();
 
-    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
-    Put(anatomy, DCM_FrameLaterality, "U");
-    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+    AddFrameAnatomy(shared);
 
     DcmItem& transformation = DicomBuilder::AppendItem(shared, DCM_PixelValueTransformationSequence);
     Put(transformation, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
@@ -436,9 +447,7 @@ namespace NiftiToDicom
     Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(encoder.GetWindowCenter()));
     Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(encoder.GetWindowWidth()));
 
-    DcmItem& frameType = DicomBuilder::AppendItem(shared, DCM_MRImageFrameTypeSequence);
-    Put(frameType, DCM_FrameType, ENHANCED_IMAGE_TYPE);
-    AddMrImageDescription(frameType);
+    AddMrFrameType(shared, "MONOCHROME");
   }
 
 
@@ -509,13 +518,9 @@ namespace NiftiToDicom
 
   void EnhancedMrColorImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
   {
-    DcmItem& anatomy = DicomBuilder::AppendItem(shared, DCM_FrameAnatomySequence);
-    Put(anatomy, DCM_FrameLaterality, "U");
-    DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
+    AddFrameAnatomy(shared);
 
-    DcmItem& frameType = DicomBuilder::AppendItem(shared, DCM_MRImageFrameTypeSequence);
-    Put(frameType, DCM_FrameType, ENHANCED_IMAGE_TYPE);
-    AddMrImageDescription(frameType, "TRUE_COLOR");
+    AddMrFrameType(shared, "TRUE_COLOR");
   }
 
 

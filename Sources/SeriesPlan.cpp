@@ -4,6 +4,8 @@
 #include "DicomUid.h"
 #include "DicomValues.h"
 
+#include <dcmtk/dcmdata/dcdeftag.h>
+
 #include <nifti2_io.h>
 
 #include <cmath>
@@ -53,7 +55,8 @@ namespace NiftiToDicom
     seriesInstanceUid_(options_.seriesInstanceUid.empty() ? DicomUid::Generate() : options_.seriesInstanceUid),
     frameOfReferenceUid_(options_.hasReference && options_.reference.sameFrameOfReference ?
                          options_.reference.frameOfReferenceUid : DicomUid::Generate()),
-    repetitionTimeMs_(0)
+    repetitionTimeMs_(0),
+    inversionTimeAllowed_(false)
   {
     warnings_ = geometry_.GetWarnings();
     if (options_.type == OutputType::Classic || options_.type == OutputType::EnhancedMR)
@@ -77,6 +80,15 @@ namespace NiftiToDicom
       repetitionTimeMs_ = tr;   // the sidecar knows better than pixdim[4]
     }
     warnings_.insert(warnings_.end(), options_.sidecar.GetWarnings().begin(), options_.sidecar.GetWarnings().end());
+
+    std::string scanningSequence, inversionTime;
+    options_.sidecar.Lookup(scanningSequence, DCM_ScanningSequence);
+    inversionTimeAllowed_ = (("\\" + scanningSequence + "\\").find("\\IR\\") != std::string::npos);
+    if (!inversionTimeAllowed_ && options_.sidecar.Lookup(inversionTime, DCM_InversionTime))
+    {
+      warnings_.push_back("The sidecar's InversionTime was left out: DICOM allows it only for inversion-recovery "
+                          "sequences, and its ScanningSequence has no IR");
+    }
     if (options_.type != OutputType::Classic && !options_.sidecar.IsEmpty())
     {
       warnings_.push_back("The sidecar's acquisition attributes apply to classic MR/CT images only; "

@@ -114,6 +114,7 @@ namespace NiftiToDicom
     std::string               creationDate_;
     std::string               creationTime_;
     double                    repetitionTimeMs_;   // 0 when unknown
+    bool                      inversionTimeAllowed_;
     std::vector<std::string>  warnings_;
 
     void ChooseDescription();
@@ -135,6 +136,9 @@ namespace NiftiToDicom
     const std::string& GetCreationDate() const { return creationDate_; }
     const std::string& GetCreationTime() const { return creationTime_; }
     double GetRepetitionTimeMs() const { return repetitionTimeMs_; }
+
+    // InversionTime belongs only to inversion-recovery sequences (IR in ScanningSequence)
+    bool IsInversionTimeAllowed() const { return inversionTimeAllowed_; }
 
     int64_t GetSliceCount() const { return volume_.GetDepth(); }
     int64_t GetTimePointCount() const { return volume_.GetTimePoints(); }
