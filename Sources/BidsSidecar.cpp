@@ -808,7 +808,7 @@ namespace NiftiToDicom
       {
         list += (i == 0 ? "" : ", ") + ignored[i];
       }
-      result.warnings_.push_back("Sidecar keys without a DICOM attribute were ignored: " + list);
+      result.warnings_.push_back("Sidecar keys this plugin does not map to DICOM attributes were ignored: " + list);
     }
 
     mapper.Export(result.attributes_);

@@ -453,7 +453,7 @@ TEST(BidsSidecar, KeysWithoutAttributeAreListedInOneWarning)
   EXPECT_EQ(1u, sidecar.GetAttributes().size());
   EXPECT_EQ("30", Get(sidecar, DCM_EchoTime));
   ASSERT_EQ(1u, sidecar.GetWarnings().size());
-  EXPECT_EQ("Sidecar keys without a DICOM attribute were ignored: BidsGuess, ConversionSoftware, "
+  EXPECT_EQ("Sidecar keys this plugin does not map to DICOM attributes were ignored: BidsGuess, ConversionSoftware, "
             "ConversionSoftwareVersion, EffectiveEchoSpacing, MultibandAccelerationFactor, "
             "PhaseEncodingPolarityGE, SliceTiming, TotalReadoutTime", sidecar.GetWarnings()[0]);
 
@@ -643,7 +643,7 @@ TEST(BidsSidecar, SidecarOfDcm2niix)
   }
 
   ASSERT_EQ(1u, sidecar.GetWarnings().size()) << AllWarnings(sidecar);
-  EXPECT_EQ("Sidecar keys without a DICOM attribute were ignored: " + list, sidecar.GetWarnings()[0]);
+  EXPECT_EQ("Sidecar keys this plugin does not map to DICOM attributes were ignored: " + list, sidecar.GetWarnings()[0]);
 
   double v = 0;
   ASSERT_TRUE(sidecar.GetEchoTimeMs(v));
