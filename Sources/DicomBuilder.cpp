@@ -211,6 +211,8 @@ namespace NiftiToDicom
         return std::unique_ptr<IInstanceFactory>(new EnhancedMrImageIod);
       case OutputType::Colour:
         return std::unique_ptr<IInstanceFactory>(new EnhancedMrColorImageIod);
+      case OutputType::ColourSecondaryCapture:
+        return std::unique_ptr<IInstanceFactory>(new TrueColorSecondaryCaptureIod);
       default:
         return ClassicImageIod::Create(options.sopClass);
     }

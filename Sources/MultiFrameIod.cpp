@@ -53,6 +53,47 @@ namespace NiftiToDicom
       DicomBuilder::AddCode(anatomy, DCM_AnatomicRegionSequence, ENTIRE_BODY);
     }
 
+    // The RGB24 voxels of the frames, as they are (PlanarConfiguration 0)
+    void InsertRgbFrames(DcmDataset& d, const NiftiVolume& volume, const std::vector<Frame>& frames)
+    {
+      const size_t rowBytes = static_cast<size_t>(volume.GetWidth()) * 3;
+      const size_t total = rowBytes * static_cast<size_t>(volume.GetHeight()) * frames.size();
+
+      std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
+      element->setVR(EVR_OB);
+      Uint8* bytes = nullptr;
+      if (element->createUint8Array(static_cast<unsigned long>(total + (total % 2)), bytes).bad())
+      {
+        throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
+      }
+      if (total % 2 != 0)
+      {
+        bytes[total] = 0;   // even length
+      }
+
+      for (const Frame& frame : frames)
+      {
+        for (int64_t r = 0; r < volume.GetHeight(); r++)
+        {
+          // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
+          memcpy(bytes, volume.GetRow(volume.GetHeight() - 1 - r, frame.k, frame.t), rowBytes);
+          bytes += rowBytes;
+        }
+      }
+      d.insert(element.release(), true);
+    }
+
+    void PutRgbPixelModule(DcmDataset& d)
+    {
+      DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 3);
+      Put(d, DCM_PhotometricInterpretation, "RGB");
+      DicomBuilder::PutUint16(d, DCM_PlanarConfiguration, 0);   // RGBRGB..., as NIfTI RGB24 stores it
+      DicomBuilder::PutUint16(d, DCM_BitsAllocated, 8);
+      DicomBuilder::PutUint16(d, DCM_BitsStored, 8);
+      DicomBuilder::PutUint16(d, DCM_HighBit, 7);
+      DicomBuilder::PutUint16(d, DCM_PixelRepresentation, 0);
+    }
+
     struct SegmentLayout : public FrameLayout
     {
       std::vector<int64_t> labels;   // label value of segment number i + 1
@@ -495,13 +536,7 @@ namespace NiftiToDicom
     AddMrImageDescription(d, "TRUE_COLOR");
     Put(d, DCM_ContentQualification, "RESEARCH");
     d.insertEmptyElement(DCM_AcquisitionContextSequence);
-    DicomBuilder::PutUint16(d, DCM_SamplesPerPixel, 3);
-    Put(d, DCM_PhotometricInterpretation, "RGB");
-    DicomBuilder::PutUint16(d, DCM_PlanarConfiguration, 0);   // RGBRGB..., as NIfTI RGB24 stores it
-    DicomBuilder::PutUint16(d, DCM_BitsAllocated, 8);
-    DicomBuilder::PutUint16(d, DCM_BitsStored, 8);
-    DicomBuilder::PutUint16(d, DCM_HighBit, 7);
-    DicomBuilder::PutUint16(d, DCM_PixelRepresentation, 0);
+    PutRgbPixelModule(d);
     Put(d, DCM_PresentationLUTShape, "IDENTITY");
     Put(d, DCM_BurnedInAnnotation, "NO");
     Put(d, DCM_LossyImageCompression, "00");
@@ -526,32 +561,53 @@ namespace NiftiToDicom
 
   void EnhancedMrColorImageIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
   {
-    const NiftiVolume& volume = plan.GetVolume();
-    const size_t rowBytes = static_cast<size_t>(volume.GetWidth()) * 3;
-    const size_t total = rowBytes * static_cast<size_t>(volume.GetHeight()) * layout.frames.size();
+    InsertRgbFrames(d, plan.GetVolume(), layout.frames);
+  }
 
-    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
-    element->setVR(EVR_OB);
-    Uint8* bytes = nullptr;
-    if (element->createUint8Array(static_cast<unsigned long>(total + (total % 2)), bytes).bad())
-    {
-      throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
-    }
-    if (total % 2 != 0)
-    {
-      bytes[total] = 0;   // even length
-    }
 
-    for (const Frame& frame : layout.frames)
+  // --- Multi-frame True Color Secondary Capture ------------------------------
+
+  void TrueColorSecondaryCaptureIod::BuildInstance(std::string& file, std::string& scratch, const SeriesPlan& plan,
+                                                   int64_t index) const
+  {
+    DcmFileFormat fileFormat;
+    DcmDataset& d = *fileFormat.getDataset();
+
+    DicomBuilder::AddCommonModules(d, plan, UID_MultiframeTrueColorSecondaryCaptureImageStorage, "OT");
+    d.findAndDeleteElement(DCM_FrameOfReferenceUID);          // no Frame of Reference module in this IOD
+    d.findAndDeleteElement(DCM_PositionReferenceIndicator);
+
+    Put(d, DCM_Laterality, "");                               // Type 2C: unknown
+    Put(d, DCM_ConversionType, "WSD");                        // SC Equipment: made on a workstation
+    Put(d, DCM_ImageType, "DERIVED\\SECONDARY");
+    Put(d, DCM_InstanceNumber, "1");
+    Put(d, DCM_PatientOrientation, "");
+    Put(d, DCM_BurnedInAnnotation, "NO");
+    PutRgbPixelModule(d);
+    DicomBuilder::PutUint16(d, DCM_Rows, plan.GetGeometry().GetRows());
+    DicomBuilder::PutUint16(d, DCM_Columns, plan.GetGeometry().GetColumns());
+
+    // Frames t-major; the slice locations are what is left of the geometry
+    std::vector<Frame> frames;
+    std::vector<double> locations;
+    for (int64_t t = 0; t < plan.GetTimePointCount(); t++)
     {
-      for (int64_t r = 0; r < volume.GetHeight(); r++)
+      for (int64_t k = 0; k < plan.GetSliceCount(); k++)
       {
-        // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
-        memcpy(bytes, volume.GetRow(volume.GetHeight() - 1 - r, frame.k, frame.t), rowBytes);
-        bytes += rowBytes;
+        Frame frame;
+        frame.k = k;
+        frame.t = t;
+        frames.push_back(frame);
+        locations.push_back(plan.GetGeometry().GetSliceLocation(k));
       }
     }
-    d.insert(element.release(), true);
+    Put(d, DCM_NumberOfFrames, std::to_string(frames.size()));
+    d.putAndInsertTagKey(DCM_FrameIncrementPointer, DCM_SliceLocationVector);
+    Put(d, DCM_SliceLocationVector, DicomValues::FormatDecimals(locations));
+
+    plan.GetOptions().tags.ApplyTo(d);
+    InsertRgbFrames(d, plan.GetVolume(), frames);
+    DicomBuilder::WritePart10(file, fileFormat);
   }
 
 

@@ -52,11 +52,15 @@ namespace NiftiToDicom
       {
         request.type = Type::EnhancedMR;
       }
+      else if (type == "SecondaryCapture")
+      {
+        request.type = Type::SecondaryCapture;
+      }
       else if (type != "Auto")
       {
         throw ConversionError(ErrorKind::InvalidInput,
-                              "\"Type\" must be \"Classic\", \"EnhancedMR\", \"ParametricMap\", \"Segmentation\" "
-                              "or \"Auto\"");
+                              "\"Type\" must be \"Classic\", \"EnhancedMR\", \"ParametricMap\", \"Segmentation\", "
+                              "\"SecondaryCapture\" (colour only) or \"Auto\"");
       }
     }
 
@@ -196,7 +200,18 @@ namespace NiftiToDicom
                               "This NIfTI holds RGB colours, which cannot be a Parametric Map or a Segmentation: "
                               "leave \"Type\" out to store it as an Enhanced MR Color image");
       }
-      options.type = OutputType::Colour;
+      options.type = (type == Type::SecondaryCapture) ? OutputType::ColourSecondaryCapture : OutputType::Colour;
+      if (type == Type::SecondaryCapture)
+      {
+        warnings.push_back("A Secondary Capture keeps the colours but not the position of the images in the patient "
+                           "(only slice locations): it cannot be registered with the parent study's images");
+      }
+    }
+    else if (type == Type::SecondaryCapture)
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            "\"Type\": \"SecondaryCapture\" is for RGB colour volumes; this NIfTI holds " +
+                            std::string(header.GetDatatypeName()) + " values");
     }
 
     options.doublePrecision = doublePrecision;

@@ -16,7 +16,8 @@ namespace NiftiToDicom
       Classic,
       ParametricMap,
       Segmentation,
-      EnhancedMR
+      EnhancedMR,
+      SecondaryCapture
     };
 
     Type                             type = Type::Auto;

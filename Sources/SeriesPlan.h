@@ -27,7 +27,8 @@ namespace NiftiToDicom
     ParametricMap,   // one Parametric Map instance, float pixels
     Segmentation,    // one binary Segmentation instance, a segment per label
     EnhancedMR,      // one Enhanced MR Image instance, 16-bit as Classic
-    Colour           // one Enhanced MR Color Image instance, for RGB24 data
+    Colour,          // one Enhanced MR Color Image instance, for RGB24 data
+    ColourSecondaryCapture   // one Multi-frame True Color SC instance (geometry lost), on request
   };
 
   // A code of a controlled terminology (PS3.3 Code Sequence Macro)
