@@ -4,7 +4,8 @@
  * Appended by the plugin to /plugins/explorer.js, after import-core.js. Adds
  * an "Import NIfTI" entry to the study page and to the patient page (which
  * asks for one of the patient's studies), opening a dialog with the import
- * panel. On success the Explorer goes to the new series.
+ * panel. On success the Explorer goes to the new series, unless the import
+ * has warnings: then the dialog stays open, with them and a link to the series.
  */
 (function ($) {
   'use strict';
@@ -88,7 +89,15 @@
       onStateChange: function (state) {
         closeButton.disabled = (state === 'uploading' || state === 'importing' || state === 'cancelling');
       },
-      onSuccess: function (seriesId) {
+      onSuccess: function (seriesId, content) {
+        // Warnings, or a destination that failed: the dialog stays, for them to be read
+        var warned = Array.isArray(content.Warnings) && content.Warnings.length > 0;
+        var unsent = Array.isArray(content.SendTo) && content.SendTo.some(function (outcome) {
+          return !outcome.Success;
+        });
+        if (warned || unsent) {
+          return;
+        }
         setTimeout(function () {
           if (current && current.panel === panel) {
             goToSeries(seriesId);

@@ -4,7 +4,8 @@
  *
  * It talks only to the plugin's public REST API (POST /nifti/uploads,
  * DELETE /nifti/uploads/{id}, POST /nifti/import, GET /jobs/{id},
- * POST /jobs/{id}/cancel) and to Orthanc's own routes (/modalities, /peers).
+ * POST /jobs/{id}/cancel) and to Orthanc's own routes (/modalities, /peers,
+ * /studies/{id}/series for the reference series).
  * No library, nothing loaded from elsewhere: it works offline.
  *
  *   var panel = NiftiToDicomImport.createPanel({
@@ -25,6 +26,25 @@
 
   var POLL_INTERVAL_MS = 400;
   var MAX_DESCRIPTION = 64;   // SeriesDescription is a LO: 64 characters
+
+  // The values of the field "Type" of POST /nifti/import ('': left out, the server's "Auto")
+  var OUTPUT_TYPES = [
+    { value: '', label: 'Automatic',
+      hint: 'Classic images; a Segmentation when the file says it holds labels; a colour image for RGB.' },
+    { value: 'Classic', label: 'Classic MR/CT',
+      hint: 'One MR or CT image per slice, in 16-bit integers: other values are scaled (RescaleSlope).' },
+    { value: 'EnhancedMR', label: 'Enhanced MR (one multi-frame file)',
+      hint: 'The pixels of classic MR images, in one multi-frame Enhanced MR instance.' },
+    { value: 'ParametricMap', label: 'Parametric map (exact floats)',
+      hint: 'The values themselves, as floats, with their units: for maps such as ADC, FA or T1.' },
+    { value: 'Segmentation', label: 'Segmentation (label map)',
+      hint: 'A DICOM Segmentation with one segment per label value (3D only).' },
+    { value: 'SecondaryCapture', label: 'Secondary capture (colour only)',
+      hint: 'RGB colours as a multi-frame Secondary Capture: it keeps the colours, not the position in the patient.' }
+  ];
+
+  // NIfTI data types that a Parametric Map stores as float32 unless asked for float64
+  var WIDE_TYPES = ['FLOAT64', 'INT32', 'UINT32', 'INT64', 'UINT64'];
 
   // ---------------------------------------------------------------- helpers
 
@@ -97,8 +117,10 @@
       return 'nifti';
     } else if (/\.json$/.test(lower)) {
       return 'sidecar';
-    } else if (/\.(bval|bvec)$/.test(lower)) {
-      return 'diffusion';
+    } else if (/\.bval$/.test(lower)) {
+      return 'bval';
+    } else if (/\.bvec$/.test(lower)) {
+      return 'bvec';
     } else {
       return 'other';
     }
@@ -203,7 +225,7 @@
 
     this.studyId = null;
     this.state = 'empty';
-    this.files = null;          // { nifti: File, sidecar: File|null, diffusion: [File], ignored: [File] }
+    this.files = null;          // { nifti, sidecar, bval, bvec: File|null, unpaired, ignored: [File], diffusionNote }
     this.uploads = {};          // kind -> answer of POST /nifti/uploads
     this.xhr = null;            // the upload under way
     this.jobId = null;
@@ -211,8 +233,12 @@
     this.cancelRequested = false;
     this.generation = 0;        // bumps on each reset: late answers of older work are ignored
 
+    this.header = null;         // the NIfTI header summary of the upload
+    this.referenceRequest = 0;  // bumps on each listing of the study's series
+
     this.build();
     this.loadDestinations();
+    this.updateTypeFields();
     this.setState('empty');
   }
 
@@ -301,6 +327,53 @@
       el('span', { className: 'nifti-muted', text: 'Loading the destinations\u2026' })
     ]);
 
+    // What the new series is made of (field "Type")
+    this.typeSelect = el('select', {
+      className: 'nifti-type', 'data-role': 'none', id: 'nifti-type-' + ImportPanel.count,
+      'aria-describedby': 'nifti-type-hint-' + ImportPanel.count,
+      onchange: function () { self.updateTypeFields(); }
+    }, OUTPUT_TYPES.map(function (type) {
+      return el('option', { value: type.value, text: type.label });
+    }));
+    this.typeHint = el('div', { className: 'nifti-hint nifti-type-hint', id: 'nifti-type-hint-' + ImportPanel.count,
+                                'aria-live': 'polite' });
+    this.unitsInput = el('input', {
+      type: 'text', className: 'nifti-units', 'data-role': 'none', id: 'nifti-units-' + ImportPanel.count,
+      maxlength: '64', spellcheck: 'false', placeholder: 'UCUM, e.g. mm2/s, ms, s; empty: 1 (no units)'
+    });
+    this.quantitySelect = el('select', {
+      className: 'nifti-quantity', 'data-role': 'none', id: 'nifti-quantity-' + ImportPanel.count
+    }, [
+      el('option', { value: '', text: 'None' }),
+      el('option', { value: 'FA', text: 'Fractional anisotropy (FA)' }),
+      el('option', { value: 'ADC', text: 'Apparent diffusion coefficient (ADC)' })
+    ]);
+    this.doubleBox = el('input', { type: 'checkbox', className: 'nifti-double', 'data-role': 'none' });
+    this.doubleField = el('div', { className: 'nifti-field nifti-subfield' }, [
+      el('span', { className: 'nifti-label', text: '' }),
+      el('label', { className: 'nifti-option-check' }, [this.doubleBox, ' Keep 64-bit values (Double Float Pixel Data)'])
+    ]);
+    this.parametricFields = el('div', { className: 'nifti-parametric' }, [
+      el('div', { className: 'nifti-field nifti-subfield' }, [
+        el('label', { 'for': this.unitsInput.id, text: 'Units' }),
+        this.unitsInput
+      ]),
+      el('div', { className: 'nifti-field nifti-subfield' }, [
+        el('label', { 'for': this.quantitySelect.id, text: 'Quantity' }),
+        this.quantitySelect
+      ]),
+      this.doubleField
+    ]);
+
+    // The series of the study that the NIfTI was computed from ("ReferenceSeries")
+    this.referenceSelect = el('select', {
+      className: 'nifti-reference', 'data-role': 'none', id: 'nifti-reference-' + ImportPanel.count,
+      'aria-describedby': 'nifti-reference-hint-' + ImportPanel.count,
+      onchange: function () { self.updateReferenceHint(); }
+    }, [el('option', { value: '', text: 'None' })]);
+    this.referenceHint = el('div', { className: 'nifti-hint nifti-reference-hint',
+                                     id: 'nifti-reference-hint-' + ImportPanel.count });
+
     this.options = el('fieldset', { className: 'nifti-options' }, [
       el('legend', { text: 'The new series' }),
       el('div', { className: 'nifti-field' }, [
@@ -310,6 +383,17 @@
       el('div', { className: 'nifti-field' }, [
         el('label', { 'for': this.modalitySelect.id, text: 'Modality' }),
         this.modalitySelect
+      ]),
+      el('div', { className: 'nifti-field' }, [
+        el('label', { 'for': this.typeSelect.id, text: 'Output type' }),
+        this.typeSelect,
+        this.typeHint
+      ]),
+      this.parametricFields,
+      el('div', { className: 'nifti-field' }, [
+        el('label', { 'for': this.referenceSelect.id, text: 'Reference series' }),
+        this.referenceSelect,
+        this.referenceHint
       ]),
       el('div', { className: 'nifti-field' }, [
         el('span', { className: 'nifti-label', text: 'Then send it to' }),
@@ -374,8 +458,149 @@
 
   // The study that the new series goes to (Orthanc ID)
   ImportPanel.prototype.setStudy = function (studyId) {
+    var changed = (studyId || null) !== this.studyId;
     this.studyId = studyId || null;
+    if (changed) {
+      this.loadReferenceSeries();
+    }
     this.setState(this.state);
+  };
+
+  // ------------------------------------------------------- output type
+
+  // Shows the fields and the hints of the chosen output type
+  ImportPanel.prototype.updateTypeFields = function () {
+    var type = this.typeSelect.value;
+    var header = this.header;
+    var dataType = header ? header.DataType : '';
+    show(this.parametricFields, type === 'ParametricMap');
+    show(this.doubleField, type === 'ParametricMap' && WIDE_TYPES.indexOf(dataType) >= 0);
+
+    if (this.instancesCell && header) {
+      var dims = header.Dimensions || [];
+      var count = dims.slice(2).reduce(function (a, b) { return a * b; }, 1);
+      var multiFrame = (type !== '' && type !== 'Classic') || (type === '' && dataType === 'RGB24');
+      if (type === 'Segmentation') {
+        this.instancesCell.textContent = '1 (multi-frame: a frame per slice and label)';
+      } else if (multiFrame) {
+        this.instancesCell.textContent = '1 (multi-frame: ' + count + (count === 1 ? ' frame)' : ' frames)');
+      } else {
+        this.instancesCell.textContent = count + ' (one per slice' + (dims.length >= 4 ? ' and volume)' : ')');
+      }
+    }
+
+    clear(this.typeHint);
+    OUTPUT_TYPES.forEach(function (entry) {
+      if (entry.value === type) {
+        this.typeHint.appendChild(el('div', { text: entry.hint }));
+      }
+    }, this);
+    if ((dataType === 'FLOAT32' || dataType === 'FLOAT64') && type !== 'ParametricMap') {
+      this.typeHint.appendChild(el('div', {
+        className: 'nifti-suggestion',
+        text: 'This file holds ' + dataType + ' values: \u201cParametric map\u201d keeps them exactly; ' +
+              'classic images round them to 16-bit integers.'
+      }));
+    } else if (dataType === 'RGB24') {
+      this.typeHint.appendChild(el('div', {
+        className: 'nifti-suggestion',
+        text: 'This file holds RGB colours: \u201cAutomatic\u201d makes an Enhanced MR Color image, ' +
+              '\u201cSecondary capture\u201d a multi-frame True Color Secondary Capture.'
+      }));
+    }
+  };
+
+  // After the upload: the output types that make sense for this file
+  ImportPanel.prototype.applyHeader = function (header) {
+    this.header = header || null;
+    var dataType = header ? header.DataType : '';
+    var dims = (header && header.Dimensions) || [];
+    var volumes = dims.length >= 4 ? dims.slice(3).reduce(function (a, b) { return a * b; }, 1) : 1;
+    var reasons = {};
+    if (dataType === 'RGB24') {
+      ['Classic', 'EnhancedMR', 'ParametricMap', 'Segmentation'].forEach(function (value) {
+        reasons[value] = 'not for RGB colours';
+      });
+    } else if (header) {
+      reasons.SecondaryCapture = 'RGB colours only';
+      if (volumes > 1) {
+        reasons.Segmentation = '3D only';
+      }
+    }
+    Array.prototype.forEach.call(this.typeSelect.options, function (option) {
+      var entry = OUTPUT_TYPES.filter(function (type) { return type.value === option.value; })[0];
+      option.disabled = !!reasons[option.value];
+      option.textContent = entry.label + (reasons[option.value] ? ' \u2014 ' + reasons[option.value] : '');
+    });
+    var selected = this.typeSelect.options[this.typeSelect.selectedIndex];
+    if (!selected || selected.disabled) {
+      this.typeSelect.value = '';
+    }
+    this.doubleBox.checked = false;
+    this.updateTypeFields();
+  };
+
+  // ---------------------------------------------------- reference series
+
+  // Lists the series of the study in the "Reference series" select
+  ImportPanel.prototype.loadReferenceSeries = function () {
+    var self = this;
+    var request = ++this.referenceRequest;
+    var studyId = this.studyId;
+    var previous = this.referenceSelect.value;
+    clear(this.referenceSelect);
+    this.referenceSelect.appendChild(el('option', { value: '', text: 'None' }));
+    this.updateReferenceHint();
+    if (!studyId) {
+      return;
+    }
+    getJson(this.root, 'studies/' + encodeURIComponent(studyId) + '/series').then(function (series) {
+      if (request !== self.referenceRequest) {
+        return;
+      }
+      series = Array.isArray(series) ? series : [];
+      series.sort(function (a, b) {
+        var na = parseInt((a.MainDicomTags || {}).SeriesNumber, 10);
+        var nb = parseInt((b.MainDicomTags || {}).SeriesNumber, 10);
+        na = isNaN(na) ? Infinity : na;
+        nb = isNaN(nb) ? Infinity : nb;
+        return na !== nb ? (na < nb ? -1 : 1) : 0;
+      });
+      series.forEach(function (item) {
+        var tags = item.MainDicomTags || {};
+        var parts = [];
+        parts.push(tags.SeriesNumber !== undefined && tags.SeriesNumber !== '' ? '#' + tags.SeriesNumber : '#?');
+        parts.push(tags.Modality || '?');
+        parts.push(tags.SeriesDescription || '(no description)');
+        var count = Array.isArray(item.Instances) ? ' (' + item.Instances.length +
+          (item.Instances.length === 1 ? ' instance)' : ' instances)') : '';
+        self.referenceSelect.appendChild(el('option', {
+          value: item.ID, text: parts.join(' \u2014 ') + count
+        }));
+      });
+      if (previous && series.some(function (item) { return item.ID === previous; })) {
+        self.referenceSelect.value = previous;
+      }
+      self.updateReferenceHint();
+    }, function (error) {
+      if (request !== self.referenceRequest) {
+        return;
+      }
+      clear(self.referenceHint);
+      self.referenceHint.appendChild(el('div', {
+        text: 'The series of the study cannot be listed: ' + error.message
+      }));
+    });
+  };
+
+  ImportPanel.prototype.updateReferenceHint = function () {
+    clear(this.referenceHint);
+    this.referenceHint.appendChild(el('div', {
+      text: this.referenceSelect.value === ''
+        ? 'The series the NIfTI was computed from, if any: the new series then references its images.'
+        : 'The new series references its images, and shares its frame of reference when the NIfTI is in ' +
+          'the same scanner space (else a warning says why not).'
+    }));
   };
 
   ImportPanel.prototype.setProgress = function (percent, text) {
@@ -476,7 +701,7 @@
 
   ImportPanel.prototype.pickFiles = function (picked) {
     var self = this;
-    var sorted = { nifti: [], sidecar: [], diffusion: [], other: [] };
+    var sorted = { nifti: [], sidecar: [], bval: [], bvec: [], other: [] };
     picked.forEach(function (file) {
       sorted[fileKind(file.name)].push(file);
     });
@@ -504,15 +729,34 @@
       return;
     }
 
+    // The diffusion tables go together: one .bval and one .bvec, or none
+    var pair = (sorted.bval.length === 1 && sorted.bvec.length === 1);
+    var unpaired = pair ? [] : sorted.bval.concat(sorted.bvec);
+    var diffusionNote = null;
+    if (unpaired.length > 0) {
+      if (sorted.bval.length > 1 || sorted.bvec.length > 1) {
+        diffusionNote = 'Pick at most one .bval and one .bvec file: the diffusion tables are not sent.';
+      } else {
+        var alone = unpaired[0].name;
+        diffusionNote = 'Only ' + alone + ' was picked: the diffusion tables need the .bval and the .bvec ' +
+                        'together, so it is not sent. To import them, pick all the files again with its ' +
+                        (sorted.bval.length === 1 ? '.bvec' : '.bval') + ' file.';
+      }
+    }
+
     this.files = {
       nifti: candidates[0],
       sidecar: sorted.sidecar.length === 1 ? sorted.sidecar[0] : null,
-      diffusion: sorted.diffusion,
+      bval: pair ? sorted.bval[0] : null,
+      bvec: pair ? sorted.bvec[0] : null,
+      unpaired: unpaired,
+      diffusionNote: diffusionNote,
       ignored: ignored
     };
     this.descriptionInput.value = descriptionFromFilename(this.files.nifti.name);
+    this.applyHeader(null);
     this.renderFiles();
-    this.showMessage('');
+    this.showNotes();
     this.upload().then(null, function (error) {
       self.showError(error);
     });
@@ -536,8 +780,14 @@
     if (this.files.sidecar) {
       add(this.files.sidecar, 'BIDS sidecar', 'travels with the import and its job');
     }
-    this.files.diffusion.forEach(function (file) {
-      add(file, 'diffusion', 'not used yet: bval/bvec files are not imported');
+    if (this.files.bval) {
+      add(this.files.bval, 'b-values', 'travels with the import: DiffusionBValue of each volume');
+    }
+    if (this.files.bvec) {
+      add(this.files.bvec, 'b-vectors', 'travels with the import: DiffusionGradientOrientation of each volume');
+    }
+    this.files.unpaired.forEach(function (file) {
+      add(file, 'diffusion', 'not sent: a .bval and a .bvec go together');
     });
     this.files.ignored.forEach(function (file) {
       add(file, 'ignored', 'not a NIfTI, JSON, bval or bvec file');
@@ -551,6 +801,10 @@
     var queue = [{ kind: 'nifti', file: this.files.nifti }];
     if (this.files.sidecar) {
       queue.push({ kind: 'sidecar', file: this.files.sidecar });
+    }
+    if (this.files.bval && this.files.bvec) {
+      queue.push({ kind: 'bval', file: this.files.bval });
+      queue.push({ kind: 'bvec', file: this.files.bvec });
     }
     var total = queue.reduce(function (sum, item) { return sum + item.file.size; }, 0) || 1;
     var done = 0;
@@ -608,6 +862,7 @@
   ImportPanel.prototype.renderSummary = function () {
     var body = this.summaryBody;
     clear(body);
+    this.instancesCell = null;
     var row = function (label, value, className) {
       body.appendChild(el('tr', className ? { className: className } : {}, [
         el('th', { scope: 'row', text: label }),
@@ -640,20 +895,38 @@
         row('Description in the file', header.Description);
       }
       if (dims.length >= 3) {
-        var instances = dims.slice(2).reduce(function (a, b) { return a * b; }, 1);
-        row('DICOM instances', instances + ' (one per slice' + (dims.length >= 4 ? ' and volume)' : ')'));
+        row('DICOM instances', '', 'nifti-row-instances');
+        this.instancesCell = body.lastChild.lastChild;   // filled in by updateTypeFields: it depends on the type
       }
-      this.showMessage('');
+      this.applyHeader(header);
     } else {
       row('Type', nifti.Type || '?');
-      this.showMessage('Orthanc does not recognise ' + (nifti.Filename || 'this file') + ' as a NIfTI file (type ' +
-                       (nifti.Type || '?') + '); an import will most likely be refused.', 'warning');
+      this.applyHeader(null);
     }
     var sidecar = this.uploads.sidecar;
     if (sidecar) {
       row('Sidecar', (sidecar.Filename || '') + (sidecar.Type === 'JSON' ? ' (JSON)' :
                                                   ' (type ' + sidecar.Type + ': not sent, a JSON object is expected)'));
     }
+    if (this.uploads.bval && this.uploads.bvec) {
+      row('Diffusion tables', (this.uploads.bval.Filename || '.bval') + ' and ' +
+          (this.uploads.bvec.Filename || '.bvec') + ' (classic MR images)', 'nifti-row-diffusion');
+    }
+    this.showNotes();
+  };
+
+  // The warnings about the picked files: not a NIfTI, a lone .bval or .bvec
+  ImportPanel.prototype.showNotes = function () {
+    var notes = [];
+    var nifti = this.uploads.nifti;
+    if (nifti && nifti.Type !== 'NIfTI') {
+      notes.push('Orthanc does not recognise ' + (nifti.Filename || 'this file') + ' as a NIfTI file (type ' +
+                 (nifti.Type || '?') + '); an import will most likely be refused.');
+    }
+    if (this.files && this.files.diffusionNote) {
+      notes.push(this.files.diffusionNote);
+    }
+    this.showMessage(notes.join('\n'), 'warning');
   };
 
   // Removes what this panel uploaded and did not import (best effort)
@@ -693,6 +966,29 @@
     }
     if (this.uploads.sidecar && this.uploads.sidecar.Type === 'JSON') {
       body.Sidecar = this.uploads.sidecar.ID;
+    }
+    var type = this.typeSelect.value;
+    if (type !== '') {
+      body.Type = type;
+    }
+    if (type === 'ParametricMap') {
+      var units = this.unitsInput.value.trim();
+      if (units !== '') {
+        body.Units = units;
+      }
+      if (this.quantitySelect.value !== '') {
+        body.Quantity = this.quantitySelect.value;
+      }
+      if (!this.doubleField.hidden && this.doubleBox.checked) {
+        body.DoublePrecision = true;
+      }
+    }
+    if (this.referenceSelect.value !== '') {
+      body.ReferenceSeries = this.referenceSelect.value;
+    }
+    if (this.uploads.bval && this.uploads.bvec) {
+      body.Bval = this.uploads.bval.ID;
+      body.Bvec = this.uploads.bvec.ID;
     }
     var sendTo = this.getSendTo();
     if (sendTo) {
@@ -790,8 +1086,11 @@
       content.Warnings.forEach(function (warning) {
         warnings.appendChild(el('li', { text: typeof warning === 'string' ? warning : JSON.stringify(warning) }));
       });
-      this.result.appendChild(el('div', { className: 'nifti-warning' }, [
-        el('div', { text: 'Warnings:' }), warnings
+      this.result.appendChild(el('div', { className: 'nifti-result-warnings' }, [
+        el('div', { className: 'nifti-result-warnings-title',
+                    text: content.Warnings.length === 1 ? 'Please note:' :
+                      'Please note (' + content.Warnings.length + ' warnings):' }),
+        warnings
       ]));
     }
     if (Array.isArray(content.SendTo) && content.SendTo.length > 0) {
@@ -810,6 +1109,8 @@
     // The import owns the uploads now: they expire on the server
     this.uploads = {};
     this.files = null;
+    // The study has one series more
+    this.loadReferenceSeries();
     self.onSuccess(content.ID, content);
   };
 
@@ -841,6 +1142,7 @@
     this.files = null;
     this.renderFiles();
     clear(this.summaryBody);
+    this.applyHeader(null);
     this.setState('empty');
     this.showMessage(text, 'info');
   };

@@ -9,6 +9,12 @@ const DATA_TYPES = {
   uint8: { code: 2, bits: 8, write: (b, o, v) => b.writeUInt8(v & 0xff, o) },
   int16: { code: 4, bits: 16, write: (b, o, v) => b.writeInt16LE(v, o) },
   float32: { code: 16, bits: 32, write: (b, o, v) => b.writeFloatLE(v, o) },
+  float64: { code: 64, bits: 64, write: (b, o, v) => b.writeDoubleLE(v, o) },
+  // value: a number (grey) or [r, g, b]
+  rgb24: {
+    code: 128, bits: 24,
+    write: (b, o, v) => (Array.isArray(v) ? v : [v, v, v]).forEach((c, k) => b.writeUInt8(c & 0xff, o + k)),
+  },
 };
 
 // dims: [nx, ny, nz] or [nx, ny, nz, nt]; spacing: [dx, dy, dz];

@@ -5,6 +5,9 @@
 //  - the "Import NIfTI" dialog of Orthanc Explorer (study and patient pages):
 //    header summary, import, landing on the new series, server errors, cancel
 //  - the page of the plugin, /nifti/app/: search, pick, drop, import, link
+//  - the options of the new series: output type (Parametric map with units,
+//    what an RGB file allows), reference series, bval/bvec, and the warnings
+//    of the answer
 // Screenshots go to UnitTests/Browser/screenshots/.
 
 const { describe, it, before, after, afterEach } = require('node:test');
@@ -38,6 +41,7 @@ let context;
 let page;
 let studyId;
 let patientId;
+let parentSeriesId;
 let pageErrors = [];
 
 async function screenshot(name, fullPage = false) {
@@ -67,6 +71,9 @@ function randomBytes(size) {
 
 async function openStudyDialog() {
   await page.goto(`${orthanc.url}/app/explorer.html#study?uuid=${studyId}`);
+  // The study page is the current one (not a series page still being shown)
+  await page.waitForFunction((id) => window.$ && $.mobile && $.mobile.pageData && $.mobile.pageData.uuid === id &&
+                                     $.mobile.activePage && $.mobile.activePage.attr('id') === 'study', studyId);
   await page.locator('#nifti-import-study').click();
   const dialog = page.locator('#nifti-import-dialog');
   await dialog.waitFor({ state: 'visible' });
@@ -77,6 +84,57 @@ async function openStudyDialog() {
 
 function nifti(name, buffer) {
   return { name, mimeType: 'application/octet-stream', buffer };
+}
+
+// The final state of a job (the UI polls it too)
+async function waitForJob(id) {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    const job = await orthanc.get(`/jobs/${id}`);
+    if (job.State === 'Success' || job.State === 'Failure') {
+      return job;
+    }
+    await sleep(100);
+  }
+  throw new Error(`The job ${id} did not end`);
+}
+
+// The tags of the instances of a series, simplified (keywords, nested sequences)
+async function seriesTags(seriesId) {
+  const instances = await orthanc.get(`/series/${seriesId}/instances`);
+  return Promise.all(instances.map((instance) => orthanc.get(`/instances/${instance.ID}/tags?simplify`)));
+}
+
+// Imports from the page or the dialog: clicks "Import", answers the request's body and the ended job
+async function clickImport(scope) {
+  const started = page.waitForResponse((r) => r.url().endsWith('/nifti/import'));
+  await scope.locator('button.nifti-import').click();
+  const response = await started;
+  const body = JSON.parse(response.request().postData());
+  assert.equal(response.status(), 200, await response.text());
+  const job = await waitForJob((await response.json()).ID);
+  assert.equal(job.State, 'Success', JSON.stringify(job.Content));
+  return { body, job, content: job.Content };
+}
+
+// Files dropped on the panel's drop zone, as a user drags them from a file manager
+async function dropFiles(files) {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const file of list) {
+      const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], file.name, { type: 'application/octet-stream' }));
+    }
+    return transfer;
+  }, files.map((file) => ({ name: file.name, base64: Buffer.from(file.buffer).toString('base64') })));
+  const drop = page.locator('.nifti-drop');
+  await drop.dispatchEvent('dragover', { dataTransfer });
+  await drop.dispatchEvent('drop', { dataTransfer });
+}
+
+async function openAppWithStudy() {
+  await page.goto(`${orthanc.url}/nifti/app/?study=${studyId}`);
+  await page.locator('#nifti-chosen').getByText('Into the study').waitFor();
 }
 
 async function waitForUploadsGone(ids) {
@@ -111,6 +169,7 @@ describe('NIfTI import in a real browser', () => {
     const parent = await orthanc.post('/instances', fs.readFileSync(PARENT_DICOM));
     studyId = parent.ParentStudy;
     patientId = parent.ParentPatient;
+    parentSeriesId = parent.ParentSeries;
 
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-nifti-'));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -137,9 +196,13 @@ describe('NIfTI import in a real browser', () => {
     }
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     const errors = pageErrors;
     pageErrors = [];
+    // A dialog left open (a test that failed half-way) would hide the next test's page: start afresh
+    if (await page.locator('#nifti-import-dialog').count() > 0) {
+      await page.goto('about:blank');
+    }
     assert.deepEqual(errors, [], 'JavaScript errors in the page');
   });
 
@@ -394,7 +457,9 @@ describe('NIfTI import in a real browser', () => {
     assert.equal(roles.length, 3);
     assert.match(roles[0], /dwi\.nii\.gz.*volume/);
     assert.match(roles[1], /dwi\.json.*BIDS sidecar/);
-    assert.match(roles[2], /dwi\.bval.*not used yet/);
+    assert.match(roles[2], /dwi\.bval.*diffusion.*not sent/);
+    // A .bval without its .bvec is not sent, and the user is told why
+    await page.locator('.nifti-message.nifti-warning').getByText(/Only dwi\.bval was picked.*\.bvec/).waitFor();
     assert.equal(await page.locator('.nifti-description').inputValue(), 'dwi');
     assert.match(await page.locator('.nifti-summary').textContent(), /12 \(one per slice and volume\)/);
 
@@ -430,6 +495,160 @@ describe('NIfTI import in a real browser', () => {
     await link.click();
     await page.waitForURL(/\/app\/explorer\.html#series\?uuid=/);
     await page.locator('#series-info').getByText('dwi', { exact: true }).waitFor();
+  });
+
+  it('Explorer: a float32 file as a Parametric map with units mm2/s', async () => {
+    const dialog = await openStudyDialog();
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('adc.nii', makeNifti({
+      dims: [16, 16, 4], dataType: 'float32', value: (i) => 0.0007 + (i % 97) * 0.0000123 })));
+    await dialog.locator('.nifti-row-datatype td').getByText('FLOAT32').waitFor();
+
+    // Suggested, not chosen; a Secondary capture is for colours only
+    const type = dialog.locator('select.nifti-type');
+    assert.equal(await type.inputValue(), '', 'Automatic stays the default');
+    await dialog.locator('.nifti-type-hint .nifti-suggestion').getByText(/Parametric map.*keeps them exactly/).waitFor();
+    assert.equal(await type.locator('option[value="SecondaryCapture"]').isDisabled(), true);
+    assert.equal(await type.locator('option[value="ParametricMap"]').isDisabled(), false);
+    assert.equal(await dialog.locator('.nifti-units').isVisible(), false, 'units only for a Parametric map');
+
+    assert.equal(await dialog.locator('.nifti-row-instances td').textContent(), '4 (one per slice)');
+    await type.selectOption('ParametricMap');
+    assert.equal(await dialog.locator('.nifti-row-instances td').textContent(), '1 (multi-frame: 4 frames)');
+    await dialog.locator('.nifti-units').fill('mm2/s');
+    await dialog.locator('select.nifti-quantity').selectOption('ADC');
+    assert.equal(await dialog.locator('.nifti-double').isVisible(), false, 'float32 needs no double precision');
+    assert.equal(await dialog.locator('.nifti-type-hint .nifti-suggestion').count(), 0);
+    await screenshot('explorer-dialog-parametric.png');
+
+    const { body, content } = await clickImport(dialog);
+    assert.equal(body.Type, 'ParametricMap');
+    assert.equal(body.Units, 'mm2/s');
+    assert.equal(body.Quantity, 'ADC');
+    assert.equal('ReferenceSeries' in body, false, 'no reference series unless picked');
+
+    const [tags] = await seriesTags(content.ID);
+    assert.equal(tags.SOPClassUID, '1.2.840.10008.5.1.4.1.1.30', 'Parametric Map Storage');
+    const mapping = tags.SharedFunctionalGroupsSequence[0].RealWorldValueMappingSequence[0];
+    assert.equal(mapping.MeasurementUnitsCodeSequence[0].CodeValue, 'mm2/s');
+
+    if (content.Warnings && content.Warnings.length > 0) {
+      await dialog.locator('.nifti-result-warnings').waitFor();
+      await dialog.locator('.nifti-close').click();
+    } else {
+      await page.waitForURL(new RegExp(`#series\\?uuid=${content.ID}`));
+      await page.locator('#series-info').getByText('adc', { exact: true }).waitFor();
+    }
+  });
+
+  it('Explorer: an RGB24 file allows only "Automatic" and "Secondary capture"', async () => {
+    const dialog = await openStudyDialog();
+    const type = dialog.locator('select.nifti-type');
+    // float64: a Parametric map may keep the 64 bits
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('float.nii', makeNifti({
+      dims: [8, 8, 2], dataType: 'float64', value: (i) => i / 3 })));
+    await dialog.locator('.nifti-row-datatype td').getByText('FLOAT64').waitFor();
+    await dialog.locator('.nifti-type-hint .nifti-suggestion').getByText(/FLOAT64 values/).waitFor();
+    await type.selectOption('ParametricMap');
+    await dialog.locator('.nifti-double').check();
+
+    // The Parametric map chosen for that file does not survive an RGB file
+
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('colours.nii', makeNifti({
+      dims: [8, 8, 2], dataType: 'rgb24', value: (i) => [i % 256, 255 - (i % 256), 128] })));
+    await dialog.locator('.nifti-row-datatype td').getByText('RGB24').waitFor();
+    const disabled = await type.locator('option').evaluateAll((options) =>
+      options.map((option) => [option.value, option.disabled]));
+    assert.deepEqual(disabled, [['', false], ['Classic', true], ['EnhancedMR', true], ['ParametricMap', true],
+                                ['Segmentation', true], ['SecondaryCapture', false]]);
+    assert.equal(await type.inputValue(), '', 'back to Automatic');
+    assert.equal(await dialog.locator('.nifti-units').isVisible(), false);
+    await type.selectOption('SecondaryCapture');
+    await dialog.locator('.nifti-type-hint').getByText(/keeps the colours/).waitFor();
+    await dialog.locator('.nifti-close').click();   // "Discard": nothing imported
+  });
+
+  it('Explorer: the warnings of the import stay on screen (float32 as classic images)', async () => {
+    const dialog = await openStudyDialog();
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('t2map.nii', makeNifti({
+      dims: [16, 16, 3], dataType: 'float32', value: (i) => 40 + (i % 101) * 0.731 })));
+    await dialog.locator('.nifti-row-datatype td').getByText('FLOAT32').waitFor();
+    await dialog.locator('select.nifti-type').selectOption('Classic');
+    const { body, content } = await clickImport(dialog);
+    assert.equal(body.Type, 'Classic');
+    assert.equal('Units' in body, false, 'the Parametric map fields only go with a Parametric map');
+    assert.ok(content.Warnings.some((w) => w.includes('RescaleSlope')), JSON.stringify(content.Warnings));
+
+    const warnings = dialog.locator('.nifti-result .nifti-result-warnings');
+    await warnings.locator('li').getByText(/RescaleSlope/).waitFor();
+    assert.equal(await warnings.locator('li').count(), content.Warnings.length);
+    await warnings.scrollIntoViewIfNeeded();
+    await screenshot('explorer-dialog-warnings.png');
+    // The dialog waits for the user: no move to the series meanwhile
+    await sleep(1600);
+    assert.equal(await page.locator('#nifti-import-dialog').count(), 1, 'the dialog stays open');
+    assert.match(page.url(), /#study\?uuid=/);
+    await dialog.locator('a.nifti-series-link').click();
+    await page.waitForURL(new RegExp(`#series\\?uuid=${content.ID}`));
+    await page.locator('#series-info').getByText('t2map', { exact: true }).waitFor();
+    assert.equal(await page.locator('#nifti-import-dialog').count(), 0);
+  });
+
+  it('/nifti/app/: the series the NIfTI was computed from becomes its reference', async () => {
+    await openAppWithStudy();
+    const reference = page.locator('select.nifti-reference');
+    // The study's series, listed with their number, modality and description
+    const parentSeries = await orthanc.get(`/series/${parentSeriesId}`);
+    const option = reference.locator(`option[value="${parentSeriesId}"]`);
+    await option.waitFor({ state: 'attached' });
+    const label = await option.textContent();
+    const parentTags = parentSeries.MainDicomTags;
+    assert.ok(label.includes(parentTags.Modality) && label.includes(`#${parentTags.SeriesNumber}`), label);
+    if (parentTags.SeriesDescription) {
+      assert.ok(label.includes(parentTags.SeriesDescription), label);
+    }
+    assert.equal(await reference.inputValue(), '', '"None" by default');
+    assert.equal(await reference.locator('option').count(), (await studySeries()).length + 1);
+
+    await dropFiles([nifti('resampled_t1.nii', makeNifti({ dims: [16, 16, 4], spacing: [1, 1, 2] }))]);
+    await page.locator('.nifti-row-dimensions td').waitFor();
+    await reference.selectOption(parentSeriesId);
+    await page.locator('.nifti-reference-hint').getByText(/references its images/).waitFor();
+    await screenshot('app-reference.png', true);
+
+    const { body, content } = await clickImport(page);
+    assert.equal(body.ReferenceSeries, parentSeriesId);
+    const tags = await seriesTags(content.ID);
+    assert.equal(tags[0].ReferencedSeriesSequence[0].SeriesInstanceUID, parentTags.SeriesInstanceUID);
+    await page.locator('.nifti-success').waitFor();
+    // The list has the new series now
+    await reference.locator(`option[value="${content.ID}"]`).waitFor({ state: 'attached' });
+  });
+
+  it('/nifti/app/: a 4D file dropped with its .bval and .bvec gets diffusion attributes', async () => {
+    await openAppWithStudy();
+    await dropFiles([
+      nifti('dwi.nii.gz', gzip(makeNifti({ dims: [12, 12, 3, 3], spacing: [2, 2, 2] }))),
+      nifti('dwi.bval', Buffer.from('0 1000 1000\n')),
+      nifti('dwi.bvec', Buffer.from('0 1 0\n0 0 1\n0 0 0\n')),
+    ]);
+    await page.locator('.nifti-row-diffusion td').getByText('dwi.bval and dwi.bvec').waitFor();
+    const roles = await page.locator('.nifti-file').allTextContents();
+    assert.equal(roles.length, 3);
+    assert.match(roles[1], /dwi\.bval.*b-values/);
+    assert.match(roles[2], /dwi\.bvec.*b-vectors/);
+    assert.equal(await page.locator('.nifti-message').isVisible(), false, 'no warning: both are there');
+    assert.equal(await page.locator('select.nifti-type option[value="Segmentation"]').isDisabled(), true,
+                 'a 4D file cannot be a Segmentation');
+
+    const { body, content } = await clickImport(page);
+    assert.match(body.Bval, /^[0-9a-f-]{32,36}$/i, 'an upload ID');
+    assert.match(body.Bvec, /^[0-9a-f-]{32,36}$/i, 'an upload ID');
+    assert.notEqual(body.Bval, body.Bvec);
+    const tags = await seriesTags(content.ID);
+    assert.equal(tags.length, 9);
+    const bValues = tags.map((t) => Number(t.DiffusionBValue)).sort((a, b) => a - b);
+    assert.deepEqual(bValues, [0, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000]);
+    await page.locator('.nifti-success').waitFor();
   });
 
   it('/nifti/app/?study=<id> opens with the study picked', async () => {
