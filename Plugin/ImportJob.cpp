@@ -12,7 +12,7 @@
 #include <Logging.h>
 #include <OrthancException.h>
 
-#include <json/reader.h>
+#include <Toolbox.h>
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 
@@ -186,16 +186,10 @@ namespace NiftiToDicomPlugin
       return;
     }
 
-    Json::Value matches;
-    RestHelpers::PostJson(matches, "/tools/lookup", parameters_.seriesInstanceUid);
-    for (const Json::Value& match : matches)
+    const std::string deleted = RestHelpers::DeleteSeriesByUid(parameters_.seriesInstanceUid);
+    if (!deleted.empty())
     {
-      if (match["Type"].asString() == "Series")
-      {
-        LOG(WARNING) << "NIfTI-to-DICOM: deleting series " << match["ID"].asString()
-                     << " left over by an interrupted run of this import";
-        RestHelpers::Delete("/series/" + match["ID"].asString());
-      }
+      LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted << ", left over by an interrupted run of this import";
     }
 
     // Whatever this run does next, that earlier run's partial series is gone
@@ -590,13 +584,9 @@ namespace NiftiToDicomPlugin
     try
     {
       Json::Value json;
-      Json::CharReaderBuilder builder;
-      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-      std::string errors;
-      const std::string text(serialized);
-      if (!reader->parse(text.data(), text.data() + text.size(), &json, &errors) || !json.isObject())
+      if (!Orthanc::Toolbox::ReadJson(json, std::string(serialized)) || !json.isObject())
       {
-        LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: " << errors;
+        LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: its saved state is not a JSON object";
         return nullptr;
       }
 

@@ -95,16 +95,11 @@ namespace NiftiToDicomPlugin
     {
       try
       {
-        Json::Value matches;
-        RestHelpers::PostJson(matches, "/tools/lookup", uid);
-        for (const Json::Value& match : matches)
+        const std::string deleted = RestHelpers::DeleteSeriesByUid(uid);
+        if (!deleted.empty())
         {
-          if (match["Type"].asString() == "Series")
-          {
-            LOG(WARNING) << "NIfTI-to-DICOM: deleting series " << match["ID"].asString()
-                         << ", left incomplete when Orthanc stopped during its import";
-            RestHelpers::Delete("/series/" + match["ID"].asString());
-          }
+          LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted
+                       << ", left incomplete when Orthanc stopped during its import";
         }
         Remove(uid);
       }

@@ -14,12 +14,10 @@
 
 #include <Logging.h>
 
-#include <json/reader.h>
+#include <Toolbox.h>
 
-#include <fstream>
 #include <malloc.h>
 #include <memory>
-#include <sstream>
 
 namespace NiftiToDicomPlugin
 {
@@ -31,33 +29,20 @@ namespace NiftiToDicomPlugin
   {
     PluginConfiguration configuration_;
 
+    const size_t MAX_SIDECAR_BYTES = 16 << 20;
+    const size_t MAX_DIFFUSION_TABLE_BYTES = 1 << 20;
+
     Json::Value ReadSidecarUpload(const std::string& id)
     {
-      Json::Value info;
-      if (!UploadStore::Get().GetInfo(info, id))
-      {
-        throw ConversionError(ErrorKind::UnknownResource,
-                              "\"Sidecar\": no upload \"" + id + "\" (never made, deleted or expired)");
-      }
-      if (info["Type"].asString() != "JSON")
+      const Json::Value info = UploadStore::Get().Describe(id);
+      Json::Value sidecar;
+      if (info["Type"].asString() != "JSON" ||
+          !Orthanc::Toolbox::ReadJson(sidecar, UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar")) ||
+          !sidecar.isObject())
       {
         throw ConversionError(ErrorKind::InvalidInput,
                               "\"Sidecar\": upload \"" + id + "\" is not a JSON object (its type is " +
                               info["Type"].asString() + ")");
-      }
-
-      std::ifstream file(UploadStore::Get().LocateData(id), std::ios::binary);
-      std::stringstream text;
-      text << file.rdbuf();
-      const std::string content = text.str();
-
-      Json::Value sidecar;
-      Json::CharReaderBuilder builder;
-      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-      std::string errors;
-      if (!reader->parse(content.data(), content.data() + content.size(), &sidecar, &errors) || !sidecar.isObject())
-      {
-        throw ConversionError(ErrorKind::InvalidInput, "\"Sidecar\": upload \"" + id + "\" is not a JSON object");
       }
       return sidecar;
     }
@@ -70,15 +55,7 @@ namespace NiftiToDicomPlugin
       {
         return value;
       }
-      std::ifstream file(UploadStore::Get().LocateData(value), std::ios::binary);
-      std::stringstream text;
-      text << file.rdbuf();
-      if (text.str().size() > (1 << 20))
-      {
-        throw ConversionError(ErrorKind::InvalidInput,
-                              std::string("\"") + field + "\": upload " + value + " is too large to be a " + field + " file");
-      }
-      return text.str();
+      return UploadStore::Get().ReadContent(value, MAX_DIFFUSION_TABLE_BYTES, std::string("a ") + field + " file");
     }
 
     std::string BaseName(const std::string& path)
@@ -101,8 +78,8 @@ namespace NiftiToDicomPlugin
       parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
       BidsSidecar::Parse(parameters.sidecar);   // refuse a malformed sidecar now
       parameters.output = request.outputJson;
-      parameters.bval = ReadCompanion(request.bval, "Bval");
-      parameters.bvec = ReadCompanion(request.bvec, "Bvec");
+      parameters.bval = ReadCompanion(request.bval, "bval");
+      parameters.bvec = ReadCompanion(request.bvec, "bvec");
       parameters.referenceSeries = request.referenceSeries;
       if (!parameters.referenceSeries.empty())
       {
@@ -113,11 +90,7 @@ namespace NiftiToDicomPlugin
       {
         case NiftiSource::Upload:
         {
-          Json::Value info;
-          if (!UploadStore::Get().GetInfo(info, request.upload))
-          {
-            UploadStore::Get().LocateData(request.upload);  // throws the "no upload" error
-          }
+          const Json::Value info = UploadStore::Get().Describe(request.upload);
           if (info["Type"].asString() != "NIfTI")
           {
             const std::string name = info["Filename"].asString();

@@ -59,14 +59,10 @@ namespace NiftiToDicomPlugin
                               reference + "\"");
       }
 
-      Json::Value matches;
-      RestHelpers::PostJson(matches, "/tools/lookup", reference);
-      for (const Json::Value& match : matches)
+      std::string study;
+      if (RestHelpers::LookupUid(study, reference, "Study"))
       {
-        if (match["Type"].asString() == "Study")
-        {
-          return match["ID"].asString();
-        }
+        return study;
       }
       throw UnknownStudy(reference);
     }

@@ -4,7 +4,7 @@
 
 #include <Logging.h>
 
-#include <json/reader.h>
+#include <Toolbox.h>
 #include <json/value.h>
 
 #include <algorithm>
@@ -75,12 +75,9 @@ namespace NiftiToDicomPlugin
     std::string text(raw);
     OrthancPluginFreeString(OrthancContext::Get(), raw);
 
-    Json::CharReaderBuilder builder;
-    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-    std::string errors;
-    if (!reader->parse(text.data(), text.data() + text.size(), &configuration, &errors))
+    if (!Orthanc::Toolbox::ReadJson(configuration, text))
     {
-      throw std::runtime_error("Cannot parse Orthanc's configuration: " + errors);
+      throw std::runtime_error("Cannot parse Orthanc's configuration");
     }
 
     Json::Value section(Json::objectValue);

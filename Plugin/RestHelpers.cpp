@@ -4,7 +4,7 @@
 
 #include "../Sources/ConversionError.h"
 
-#include <json/reader.h>
+#include <Toolbox.h>
 
 #include <memory>
 
@@ -23,12 +23,9 @@ namespace NiftiToDicomPlugin
 
     void ParseAnswer(Json::Value& target, const char* data, size_t size)
     {
-      Json::CharReaderBuilder builder;
-      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-      std::string errors;
-      if (!reader->parse(data, data + size, &target, &errors))
+      if (!Orthanc::Toolbox::ReadJson(target, data, size))
       {
-        throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON: " + errors);
+        throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON");
       }
     }
 
@@ -139,5 +136,32 @@ namespace NiftiToDicomPlugin
     }
     target.assign(buffer.GetData(), buffer.GetSize());
     return true;
+  }
+
+
+  bool RestHelpers::LookupUid(std::string& orthancId, const std::string& uid, const char* type)
+  {
+    Json::Value matches;
+    PostJson(matches, "/tools/lookup", uid);
+    for (const Json::Value& match : matches)
+    {
+      if (match["Type"].asString() == type)
+      {
+        orthancId = match["ID"].asString();
+        return true;
+      }
+    }
+    return false;
+  }
+
+
+  std::string RestHelpers::DeleteSeriesByUid(const std::string& seriesInstanceUid)
+  {
+    std::string series;
+    if (LookupUid(series, seriesInstanceUid, "Series") && Delete("/series/" + series))
+    {
+      return series;
+    }
+    return "";
   }
 }

@@ -57,5 +57,11 @@ namespace NiftiToDicomPlugin
     static bool Delete(const std::string& uri);
 
     static bool GetDicomForInstance(std::string& target, const std::string& instanceId);
+
+    // The Orthanc ID of the resource of "type" ("Study", "Series") with this DICOM UID
+    static bool LookupUid(std::string& orthancId, const std::string& uid, const char* type);
+
+    // Deletes the series with this SeriesInstanceUID, if Orthanc has it; returns its Orthanc ID or ""
+    static std::string DeleteSeriesByUid(const std::string& seriesInstanceUid);
   };
 }

@@ -5,8 +5,8 @@
 #include "../Sources/NiftiSummary.h"
 
 #include <Logging.h>
+#include <Toolbox.h>
 
-#include <json/reader.h>
 #include <json/writer.h>
 
 #include <zlib.h>
@@ -99,10 +99,7 @@ namespace NiftiToDicomPlugin
 
     bool ParseJson(Json::Value& target, const std::string& text)
     {
-      Json::CharReaderBuilder builder;
-      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-      std::string errors;
-      return reader->parse(text.data(), text.data() + text.size(), &target, &errors);
+      return Orthanc::Toolbox::ReadJson(target, text);
     }
 
     bool ReadTextFile(std::string& target, const std::string& path)
@@ -397,7 +394,7 @@ namespace NiftiToDicomPlugin
   }
 
 
-  std::string UploadStore::LocateData(const std::string& id)
+  Json::Value UploadStore::Describe(const std::string& id)
   {
     Json::Value info;
     if (!GetInfo(info, id))
@@ -406,7 +403,29 @@ namespace NiftiToDicomPlugin
                             "No upload \"" + id + "\": it was never made, was deleted, or expired "
                             "(uploads last NiftiToDicom.UploadExpiration seconds); upload the file again");
     }
+    return info;
+  }
+
+
+  std::string UploadStore::LocateData(const std::string& id)
+  {
+    Describe(id);
     return GetDataPath(id);
+  }
+
+
+  std::string UploadStore::ReadContent(const std::string& id, size_t maxBytes, const std::string& purpose)
+  {
+    const Json::Value info = Describe(id);
+    std::string content;
+    if (info["Size"].asUInt64() > maxBytes || !ReadTextFile(content, GetDataPath(id)))
+    {
+      throw ConversionError(ErrorKind::InvalidInput,
+                            "Upload \"" + id + "\" (" + std::to_string(info["Size"].asUInt64()) +
+                            " bytes) is too large to be " + purpose + " (at most " + std::to_string(maxBytes) +
+                            " bytes); check that the right file was uploaded");
+    }
+    return content;
   }
 
 

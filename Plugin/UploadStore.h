@@ -87,8 +87,14 @@ namespace NiftiToDicomPlugin
     // Expires, Header (NIfTI). False if no such upload (or it expired).
     bool GetInfo(Json::Value& info, const std::string& id);
 
+    // GetInfo(), or ConversionError(UnknownResource) saying the upload is gone
+    Json::Value Describe(const std::string& id);
+
     // Path of the bytes of an upload; throws ConversionError(UnknownResource)
     std::string LocateData(const std::string& id);
+
+    // The bytes of a small upload ("purpose": e.g. "a bval file"): InvalidInput beyond maxBytes
+    std::string ReadContent(const std::string& id, size_t maxBytes, const std::string& purpose);
 
     bool Delete(const std::string& id);
 

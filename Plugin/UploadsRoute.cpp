@@ -186,20 +186,11 @@ namespace NiftiToDicomPlugin
 
       if (request->method == OrthancPluginHttpMethod_Get)
       {
-        Json::Value info;
-        if (!UploadStore::Get().GetInfo(info, id))
-        {
-          UploadStore::Get().LocateData(id);  // throws the "no upload" error
-        }
-        HttpAnswers::AnswerJson(output, info);
+        HttpAnswers::AnswerJson(output, UploadStore::Get().Describe(id));
       }
       else if (request->method == OrthancPluginHttpMethod_Delete)
       {
-        Json::Value info;
-        if (!UploadStore::Get().GetInfo(info, id))
-        {
-          UploadStore::Get().LocateData(id);
-        }
+        const Json::Value info = UploadStore::Get().Describe(id);
         if (info["InUse"].asBool())
         {
           throw ConversionError(ErrorKind::InvalidInput,
