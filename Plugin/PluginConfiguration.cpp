@@ -2,6 +2,8 @@
 
 #include "OrthancContext.h"
 
+#include "../Sources/ServerPathPolicy.h"
+
 #include <Logging.h>
 
 #include <Toolbox.h>
@@ -121,6 +123,13 @@ namespace NiftiToDicomPlugin
         result.allowedDirectories_.push_back(directory.asString());
         LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".AllowedDirectories: imports may read files below "
                      << directory.asString();
+      }
+
+      // A misspelt directory would otherwise only show as refused imports
+      for (const std::string& missing : NiftiToDicom::ServerPathPolicy::GetMissing(result.allowedDirectories_))
+      {
+        LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".AllowedDirectories: " << missing
+                     << " does not exist (or cannot be resolved): no file below it can be imported until it does";
       }
     }
 

@@ -54,12 +54,6 @@ namespace NiftiToDicom
       return count_;
     }
 
-    // Instances already handed to a sink
-    int64_t GetWrittenCount() const
-    {
-      return next_;
-    }
-
     bool IsDone() const
     {
       return next_ >= GetInstanceCount();

@@ -14,13 +14,8 @@ namespace NiftiToDicom
     std::vector<std::string> allowed_;   // canonical, without trailing slash
 
   public:
-    // Directories that do not exist are left out (and reported by GetMissing)
+    // Directories that do not exist are left out (GetMissing lists them)
     explicit ServerPathPolicy(const std::vector<std::string>& directories);
-
-    const std::vector<std::string>& GetAllowed() const
-    {
-      return allowed_;
-    }
 
     // The canonical path of an allowed file. Throws ConversionError:
     // Forbidden (outside, or none allowed), UnknownResource (no such file

@@ -21,9 +21,5 @@ namespace NiftiToDicom
     // The values of DICOM row r (NIfTI row ny-1-r) of slice k, volume t
     void ReadDicomRow(std::vector<double>& target, int64_t r, int64_t k, int64_t t) const;
 
-    bool IsScaled() const
-    {
-      return slope_ != 1 || intercept_ != 0;
-    }
   };
 }

@@ -26,6 +26,7 @@ def layout(tmp_path_factory):
     d.allowed = os.path.join(base, "allowed")
     d.outside = os.path.join(base, "outside")
     d.evil = os.path.join(base, "allowed-evil")     # shares the allowed directory's name as a prefix
+    d.missing_dir = os.path.join(base, "not-created")  # listed in AllowedDirectories, never made
     for directory in (d.allowed, os.path.join(d.allowed, "sub"), d.outside, d.evil):
         os.makedirs(directory)
     d.image = make_nifti_image((20, 16, 6), seed=11)
@@ -49,7 +50,8 @@ def layout(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(layout):
-    s = start_extra_server(layout.base, "paths", {"NiftiToDicom": {"AllowedDirectories": [layout.allowed]}})
+    s = start_extra_server(layout.base, "paths",
+                           {"NiftiToDicom": {"AllowedDirectories": [layout.allowed, layout.missing_dir]}})
     yield s
     stop_extra_server(s)
 
@@ -102,6 +104,7 @@ CASES = {
     "dir-symlink-out": (lambda d: os.path.join(d.dir_link, "outside.nii"), (403,)),
     "prefix-sibling": (lambda d: d.evil_file, (403,)),
     "missing-inside": (lambda d: os.path.join(d.allowed, "missing.nii"), (404,)),
+    "below-missing-allowed": (lambda d: os.path.join(d.missing_dir, "file.nii"), (403,)),
     "relative": (lambda d: os.path.relpath(d.inside, "/"), (400, 403)),
     "relative-dot": (lambda d: "./inside.nii", (400, 403)),
 }
@@ -112,6 +115,16 @@ CASES = {
 def test_path_refused(server, study, layout, case, mode):
     make_path, statuses = CASES[case]
     _refused(server, study, make_path(layout), statuses, asynchronous=(mode == "async"))
+
+
+def test_missing_allowed_directory_is_reported_at_startup(server, layout):
+    """An AllowedDirectories entry that does not exist is named in a start-up warning (not only seen as refusals),
+    and does not disturb the entries that exist."""
+    log = server.log_since(0, limit=100000)
+    warnings = [line for line in log.splitlines()
+                if "AllowedDirectories" in line and layout.missing_dir in line and "does not exist" in line]
+    assert warnings, "no start-up warning names the missing directory %s" % layout.missing_dir
+    assert not any(layout.allowed + " does not exist" in line for line in log.splitlines())
 
 
 def test_path_wrong_type(server, study):
