@@ -1,12 +1,12 @@
-#include "ExplorerResources.h"
-#include "HttpAnswers.h"
-#include "ImportJob.h"
-#include "ImportRoute.h"
-#include "OrthancContext.h"
+#include "Rest/ExplorerResources.h"
+#include "Rest/HttpAnswers.h"
+#include "Jobs/ImportJob.h"
+#include "Rest/ImportRoute.h"
+#include "Orthanc/OrthancContext.h"
 #include "PluginConfiguration.h"
-#include "ImportJournal.h"
-#include "UploadStore.h"
-#include "UploadsRoute.h"
+#include "Jobs/ImportJournal.h"
+#include "Uploads/UploadStore.h"
+#include "Rest/UploadsRoute.h"
 
 #include <Logging.h>
 

@@ -1,8 +1,8 @@
 #include "PluginConfiguration.h"
 
-#include "OrthancContext.h"
+#include "Orthanc/OrthancContext.h"
 
-#include "../Sources/ServerPathPolicy.h"
+#include "Request/ServerPathPolicy.h"
 
 #include <Logging.h>
 

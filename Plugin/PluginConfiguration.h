@@ -1,6 +1,6 @@
 #pragma once
 
-#include "../Sources/ImportRequest.h"
+#include "Request/ImportRequest.h"
 
 #include <cstddef>
 #include <string>

@@ -1,5 +1,5 @@
-#include "BidsSidecar.h"
-#include "ConversionError.h"
+#include "Metadata/BidsSidecar.h"
+#include "Common/ConversionError.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>

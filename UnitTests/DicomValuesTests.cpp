@@ -1,5 +1,5 @@
-#include "DicomUid.h"
-#include "DicomValues.h"
+#include "Dicom/DicomUid.h"
+#include "Dicom/DicomValues.h"
 
 #include <gtest/gtest.h>
 

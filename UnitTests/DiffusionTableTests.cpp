@@ -1,5 +1,5 @@
-#include "DiffusionTable.h"
-#include "ConversionError.h"
+#include "Metadata/DiffusionTable.h"
+#include "Common/ConversionError.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>

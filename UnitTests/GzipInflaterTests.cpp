@@ -1,6 +1,6 @@
-#include "GzipInflater.h"
+#include "Nifti/GzipInflater.h"
 #include "NiftiTestFile.h"
-#include "NiftiVolume.h"
+#include "Nifti/NiftiVolume.h"
 #include "TestHelpers.h"
 
 #include <gtest/gtest.h>

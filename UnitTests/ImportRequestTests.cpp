@@ -1,4 +1,4 @@
-#include "ImportRequest.h"
+#include "Request/ImportRequest.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>

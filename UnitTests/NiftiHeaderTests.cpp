@@ -1,4 +1,4 @@
-#include "NiftiHeader.h"
+#include "Nifti/NiftiHeader.h"
 #include "NiftiTestFile.h"
 #include "TestHelpers.h"
 

@@ -1,5 +1,5 @@
-#include "PixelEncoder.h"
-#include "DicomValues.h"
+#include "Plan/PixelEncoder.h"
+#include "Dicom/DicomValues.h"
 #include "NiftiTestFile.h"
 #include "TestHelpers.h"
 

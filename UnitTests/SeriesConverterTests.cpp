@@ -1,8 +1,8 @@
-#include "SeriesConverter.h"
-#include "ConversionError.h"
-#include "DicomUid.h"
+#include "Conversion/SeriesConverter.h"
+#include "Common/ConversionError.h"
+#include "Dicom/DicomUid.h"
 #include "NiftiTestFile.h"
-#include "ParentStudyTags.h"
+#include "Metadata/ParentStudyTags.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -284,7 +284,7 @@ TEST(SeriesConverter, FourDimensionalMrSeries)
     const NiftiVolume volume(GzipCompress(MakeFourDimensionalNifti(version)), 1 << 20);
 
     SeriesOptions options;
-    options.sopClass = ClassicSopClass::MRImage;
+    options.iod = IodType::MrImage;
     options.seriesDescription = "FA map";
     options.seriesNumber = 1234;
     CollectingSink sink;
@@ -431,7 +431,8 @@ TEST(SeriesConverter, CtSeriesFromCtParent)
   const NiftiVolume volume(f.Build(), 1 << 20);
 
   SeriesOptions options;
-  options.sopClass = ClassicSopClass::CTImage;
+  options.iod = IodType::CtImage;
+  options.modality = Modality::CT;
   CollectingSink sink;
   const ConversionSummary summary = SeriesConverter::Convert(volume, parent, std::move(options), sink);
   ASSERT_EQ(2u, sink.files.size());

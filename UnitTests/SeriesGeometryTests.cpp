@@ -1,4 +1,4 @@
-#include "SeriesGeometry.h"
+#include "Plan/SeriesGeometry.h"
 #include "NiftiTestFile.h"
 #include "TestHelpers.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ConversionError.h"
+#include "Common/ConversionError.h"
 
 #include <gtest/gtest.h>
 

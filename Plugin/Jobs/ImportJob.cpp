@@ -1,0 +1,623 @@
+#include "Jobs/ImportJob.h"
+
+#include "Rest/HttpAnswers.h"
+#include "Jobs/ImportJournal.h"
+#include "Orthanc/ReferenceSeriesLookup.h"
+#include "Orthanc/RestHelpers.h"
+#include "Orthanc/SeriesRouter.h"
+#include "Uploads/UploadStore.h"
+
+#include "Request/ServerPathPolicy.h"
+
+#include <Logging.h>
+#include <OrthancException.h>
+
+#include <Toolbox.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace NiftiToDicomPlugin
+{
+  using namespace NiftiToDicom;
+
+  const char* const ImportJob::TYPE = "NiftiToDicomImport";
+
+  namespace
+  {
+    const char* StageName(int stage)
+    {
+      static const char* const NAMES[] = { "Start", "Converting", "Sending", "Done", "Failed" };
+      return NAMES[stage];
+    }
+
+    const char* SourceName(NiftiSource source)
+    {
+      switch (source)
+      {
+        case NiftiSource::Upload: return "Upload";
+        case NiftiSource::Path:   return "Path";
+        default:                  return "Inline";
+      }
+    }
+
+    const char* ModalityName(OutputModality modality)
+    {
+      switch (modality)
+      {
+        case OutputModality::MR: return "MR";
+        case OutputModality::CT: return "CT";
+        default:                 return "";
+      }
+    }
+
+    Modality ChooseModality(OutputModality requested, const ParentStudy& parent)
+    {
+      switch (requested)
+      {
+        case OutputModality::CT:
+          return Modality::CT;
+        case OutputModality::MR:
+          return Modality::MR;
+        default:
+          // Follow what the study was acquired with: CT gets CT, anything else MR
+          return (parent.modalities.count("CT") > 0 && parent.modalities.count("MR") == 0) ?
+            Modality::CT : Modality::MR;
+      }
+    }
+  }
+
+
+  Json::Value ImportParameters::ToJson() const
+  {
+    Json::Value json(Json::objectValue);
+    json["Source"] = SourceName(source);
+    json["Upload"] = upload;
+    json["Path"] = path;
+    json["ParentStudy"] = parentStudyId;
+    json["SeriesDescription"] = seriesDescription;
+    json["Filename"] = filename;
+    json["Modality"] = ModalityName(modality);
+    json["Tags"] = tags;
+    json["Sidecar"] = sidecar;
+    json["SendTo"] = sendTo.ToJson();
+    json["Output"] = output;
+    json["ReferenceSeries"] = referenceSeries;
+    json["Bval"] = bval;
+    json["Bvec"] = bvec;
+    json["SeriesInstanceUID"] = seriesInstanceUid;
+    json["DeleteUploadOnSuccess"] = deleteUploadOnSuccess;
+    return json;
+  }
+
+
+  ImportParameters ImportParameters::FromJson(const Json::Value& json)
+  {
+    ImportParameters p;
+    const std::string source = json["Source"].asString();
+    p.source = (source == "Upload") ? NiftiSource::Upload : (source == "Path") ? NiftiSource::Path : NiftiSource::Inline;
+    p.upload = json["Upload"].asString();
+    p.path = json["Path"].asString();
+    p.parentStudyId = json["ParentStudy"].asString();
+    p.seriesDescription = json["SeriesDescription"].asString();
+    p.filename = json["Filename"].asString();
+    const std::string modality = json["Modality"].asString();
+    p.modality = (modality == "MR") ? OutputModality::MR : (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
+    p.tags = json["Tags"];
+    p.sidecar = json["Sidecar"];
+    p.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
+    p.output = json["Output"];
+    p.referenceSeries = json["ReferenceSeries"].asString();
+    p.bval = json["Bval"].asString();
+    p.bvec = json["Bvec"].asString();
+    p.seriesInstanceUid = json["SeriesInstanceUID"].asString();
+    p.deleteUploadOnSuccess = json["DeleteUploadOnSuccess"].asBool();
+    return p;
+  }
+
+
+  ImportJob::ImportJob(const ImportParameters& parameters, const PluginConfiguration& configuration,
+                       std::string&& inlineNifti) :
+    parameters_(parameters),
+    inlineNifti_(std::move(inlineNifti)),
+    configuration_(configuration),
+    wholeSeriesAtOnce_(false),
+    stage_(Stage::Start),
+    stored_(0),
+    total_(0),
+    errorKind_(ErrorKind::Internal),
+    holdsUpload_(false)
+  {
+    HoldUpload(true);
+  }
+
+
+  ImportJob::~ImportJob()
+  {
+    Release();
+    HoldUpload(false);
+  }
+
+
+  void ImportJob::HoldUpload(bool hold)
+  {
+    // Held from submission until the job ends: Orthanc keeps finished jobs in
+    // its history, and their uploads must then expire and be deletable
+    if (parameters_.source == NiftiSource::Upload && hold != holdsUpload_)
+    {
+      if (hold)
+      {
+        UploadStore::Get().Acquire(parameters_.upload);
+      }
+      else
+      {
+        UploadStore::Get().Release(parameters_.upload);
+      }
+      holdsUpload_ = hold;
+    }
+  }
+
+
+  void ImportJob::Release()
+  {
+    // Order matters: the store rolls back (deletes the partial series) unless
+    // committed; only then is the series out of the journal
+    converter_.reset();
+    store_.reset();
+    if (!journaled_.empty())
+    {
+      ImportJournal::Get().Remove(journaled_);
+      journaled_.clear();
+    }
+    reservation_.reset();
+    volume_.reset();
+    parent_.reset();
+  }
+
+
+  void ImportJob::DeleteLeftovers()
+  {
+    // A run interrupted by a hard stop of Orthanc may have left instances of
+    // the series this job always writes (its SeriesInstanceUID is fixed)
+    if (parameters_.seriesInstanceUid.empty())
+    {
+      return;
+    }
+
+    const std::string deleted = RestHelpers::DeleteSeriesByUid(parameters_.seriesInstanceUid);
+    if (!deleted.empty())
+    {
+      LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted << ", left over by an interrupted run of this import";
+    }
+
+    // Whatever this run does next, that earlier run's partial series is gone
+    ImportJournal::Get().Remove(parameters_.seriesInstanceUid);
+  }
+
+
+  void ImportJob::Prepare()
+  {
+    DeleteLeftovers();
+
+    std::string bytes;
+    switch (parameters_.source)
+    {
+      case NiftiSource::Upload:
+        bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(parameters_.upload),
+                                      "upload " + parameters_.upload +
+                                      (parameters_.filename.empty() ? std::string() : " (" + parameters_.filename + ")"),
+                                      configuration_.GetMaximumVolumeBytes());
+        break;
+      case NiftiSource::Path:
+      {
+        // Checked again: the file may have changed since the job was submitted
+        const ServerPathPolicy policy(configuration_.GetAllowedDirectories());
+        bytes = NiftiVolume::ReadFile(policy.Resolve(parameters_.path), "\"" + parameters_.path + "\"",
+                                      configuration_.GetMaximumVolumeBytes());
+        break;
+      }
+      default:
+        bytes.swap(inlineNifti_);
+        break;
+    }
+
+    volume_.reset(new NiftiVolume(std::move(bytes), configuration_.GetMaximumVolumeBytes()));
+    parent_.reset(new ParentStudy(ParentStudyLookup::Find(parameters_.parentStudyId)));
+
+    SeriesOptions options;
+    options.modality = ChooseModality(parameters_.modality, *parent_);
+
+    options.sidecar = BidsSidecar::Parse(parameters_.sidecar);
+    if (!parameters_.bval.empty())
+    {
+      options.diffusion = std::make_shared<DiffusionTable>(
+        DiffusionTable::Parse(parameters_.bval, parameters_.bvec, volume_->GetTimePoints()));
+    }
+
+    if (!parameters_.referenceSeries.empty())
+    {
+      std::string referenceModality;
+      options.reference = ReferenceSeriesLookup::Read(referenceModality, warnings_, parameters_.referenceSeries,
+                                                      SeriesGeometry(volume_->GetHeader()));
+      options.hasReference = true;
+      if (parameters_.modality == OutputModality::Auto && (referenceModality == "CT" || referenceModality == "MR"))
+      {
+        options.modality = (referenceModality == "CT") ? Modality::CT : Modality::MR;
+      }
+    }
+
+    // After the modality: a classic series is an MR or a CT Image
+    const std::vector<std::string> outputWarnings =
+      OutputRequest::Parse(parameters_.output).ApplyTo(options, volume_->GetHeader());
+    warnings_.insert(warnings_.end(), outputWarnings.begin(), outputWarnings.end());
+
+    options.seriesDescription = parameters_.seriesDescription;
+    options.sourceFilename = parameters_.filename;
+    options.seriesInstanceUid = parameters_.seriesInstanceUid;
+    options.tags = TagOverrides::Parse(parameters_.tags);
+
+    // A SeriesNumber given in "Tags" wins; otherwise reserve a free one
+    std::string requestedNumber;
+    if (options.tags.Lookup(requestedNumber, DCM_SeriesNumber))
+    {
+      options.seriesNumber = atoi(requestedNumber.c_str());
+      if (parent_->seriesNumbers.count(options.seriesNumber) > 0)
+      {
+        warnings_.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
+                            "series of the study");
+      }
+    }
+    else
+    {
+      reservation_.reset(new SeriesNumberReservation(parent_->orthancId));
+      options.seriesNumber = reservation_->GetNumber();
+    }
+
+    LOG(INFO) << "NIfTI-to-DICOM: importing a " << volume_->GetWidth() << "x" << volume_->GetHeight() << "x"
+              << volume_->GetDepth() << "x" << volume_->GetTimePoints() << " "
+              << volume_->GetHeader().GetDatatypeName() << " volume into study " << parent_->orthancId
+              << " as series number " << options.seriesNumber;
+
+    converter_.reset(new SeriesConverter(*volume_, parent_->tags, std::move(options)));
+    total_ = converter_->GetInstanceCount();
+
+    journaled_ = converter_->GetPlan().GetSeriesInstanceUid();
+    ImportJournal::Get().Add(journaled_);
+    stored_ = 0;
+
+    store_.reset(new OrthancSeriesStore(parent_->orthancId));
+    store_->SetProgressCallback([this](int64_t stored, int64_t) { stored_ = stored; });
+  }
+
+
+  void ImportJob::Convert()
+  {
+    const unsigned int threads = configuration_.GetConversionThreads();
+
+    // Small batches let the job's progress move and a cancel take effect
+    const int64_t batch = wholeSeriesAtOnce_ ? total_ :
+      std::max<int64_t>(2 * threads, (total_ + 99) / 100);
+    converter_->WriteNext(*store_, batch, threads);
+
+    if (!converter_->IsDone())
+    {
+      return;
+    }
+
+    store_->Commit();
+    const ConversionSummary summary = converter_->GetSummary();
+
+    result_ = Json::Value(Json::objectValue);
+    result_["ID"] = store_->GetSeriesId();
+    result_["Path"] = "/series/" + store_->GetSeriesId();
+    result_["SeriesInstanceUID"] = summary.seriesInstanceUid;
+    result_["ParentStudy"] = parent_->orthancId;
+    result_["InstancesCount"] = static_cast<Json::Int64>(summary.instancesCount);
+    result_["Warnings"] = Json::Value(Json::arrayValue);
+    for (const std::string& warning : warnings_)
+    {
+      result_["Warnings"].append(warning);
+    }
+    for (const std::string& warning : summary.warnings)
+    {
+      result_["Warnings"].append(warning);
+    }
+
+    LOG(INFO) << "NIfTI-to-DICOM: stored series " << store_->GetSeriesId() << " (" << summary.instancesCount
+              << " instances, " << result_["Warnings"].size() << " warnings)";
+
+    stage_ = parameters_.sendTo.IsEmpty() ? Stage::Done : Stage::Sending;
+  }
+
+
+  void ImportJob::Send()
+  {
+    const std::vector<std::string> instances = store_->GetInstances();
+    result_["SendTo"] = SeriesRouter::Send(instances, parameters_.sendTo, configuration_);
+    for (const Json::Value& destination : result_["SendTo"])
+    {
+      if (!destination["Success"].asBool())
+      {
+        result_["Warnings"].append("The series was stored, but sending it to " + destination["Type"].asString() +
+                                   " \"" + destination["Name"].asString() + "\" failed: " +
+                                   destination["Error"].asString());
+      }
+    }
+    stage_ = Stage::Done;
+  }
+
+
+  void ImportJob::Fail(ErrorKind kind, const std::string& message)
+  {
+    stage_ = Stage::Failed;
+    errorKind_ = kind;
+    error_ = message;
+    Release();  // deletes what was stored
+    LOG(WARNING) << "NIfTI-to-DICOM: import failed: " << message;
+  }
+
+
+  OrthancPluginJobStepStatus ImportJob::Step()
+  {
+    try
+    {
+      switch (stage_)
+      {
+        case Stage::Start:
+          Prepare();
+          stage_ = Stage::Converting;
+          return OrthancPluginJobStepStatus_Continue;
+
+        case Stage::Converting:
+          Convert();
+          break;
+
+        case Stage::Sending:
+          Send();
+          break;
+
+        case Stage::Failed:
+          return OrthancPluginJobStepStatus_Failure;
+
+        default:
+          break;
+      }
+
+      if (stage_ != Stage::Done)
+      {
+        return OrthancPluginJobStepStatus_Continue;
+      }
+
+      // The series is complete (and sent): its sources are no longer needed
+      Release();
+      if (parameters_.deleteUploadOnSuccess)
+      {
+        UploadStore::Get().Delete(parameters_.upload);
+      }
+      return OrthancPluginJobStepStatus_Success;
+    }
+    catch (ConversionError& e)
+    {
+      Fail(e.GetKind(), e.what());
+    }
+    catch (Orthanc::OrthancException& e)
+    {
+      Fail(ErrorKind::Internal, e.What());
+    }
+    catch (std::bad_alloc&)
+    {
+      Fail(ErrorKind::Internal, "Orthanc ran out of memory while converting the NIfTI file");
+    }
+    catch (std::exception& e)
+    {
+      Fail(ErrorKind::Internal, e.what());
+    }
+    return OrthancPluginJobStepStatus_Failure;
+  }
+
+
+  void ImportJob::Stop(OrthancPluginJobStopReason reason)
+  {
+    if (reason != OrthancPluginJobStopReason_Paused)
+    {
+      HoldUpload(false);   // success, failure or cancel: the job is over
+    }
+    if (reason == OrthancPluginJobStopReason_Success)
+    {
+      return;
+    }
+
+    if (stage_ != Stage::Done && stage_ != Stage::Failed)
+    {
+      // Canceled or paused mid-way: undo, and start over if it runs again
+      LOG(WARNING) << "NIfTI-to-DICOM: import job " << (reason == OrthancPluginJobStopReason_Canceled ? "canceled" :
+                                                         reason == OrthancPluginJobStopReason_Paused ? "paused" :
+                                                         "stopped")
+                   << " after " << stored_ << " of " << total_ << " instances; removing them";
+      if (reason == OrthancPluginJobStopReason_Canceled)
+      {
+        errorKind_ = ErrorKind::Internal;
+        error_ = "The import was canceled; nothing of it was kept";
+      }
+    }
+
+    Release();
+    if (stage_ == Stage::Converting || stage_ == Stage::Sending)
+    {
+      stage_ = Stage::Start;
+      stored_ = 0;
+    }
+  }
+
+
+  void ImportJob::Reset()
+  {
+    HoldUpload(true);   // resubmitted
+    Release();
+    stage_ = Stage::Start;
+    stored_ = 0;
+    total_ = 0;
+    result_ = Json::Value();
+    error_.clear();
+    warnings_.clear();
+  }
+
+
+  float ImportJob::GetProgress()
+  {
+    switch (stage_)
+    {
+      case Stage::Converting:
+        return total_ > 0 ? 0.02f + 0.93f * static_cast<float>(stored_) / static_cast<float>(total_) : 0.02f;
+      case Stage::Sending:
+        return 0.95f;
+      case Stage::Done:
+        return 1.0f;
+      default:
+        return 0.0f;
+    }
+  }
+
+
+  Json::Value ImportJob::GetContent()
+  {
+    Json::Value content(Json::objectValue);
+    content["ParentStudy"] = parameters_.parentStudyId;
+
+    Json::Value source(Json::objectValue);
+    switch (parameters_.source)
+    {
+      case NiftiSource::Upload:
+        source["Upload"] = parameters_.upload;
+        break;
+      case NiftiSource::Path:
+        source["Path"] = parameters_.path;
+        break;
+      default:
+        source["Inline"] = static_cast<Json::UInt64>(inlineNifti_.size());
+        break;
+    }
+    content["Source"] = source;
+
+    if (!parameters_.filename.empty())
+    {
+      content["Filename"] = parameters_.filename;
+    }
+    if (!parameters_.sidecar.isNull())
+    {
+      content["Sidecar"] = parameters_.sidecar;
+    }
+    if (!parameters_.sendTo.IsEmpty())
+    {
+      content["Destinations"] = parameters_.sendTo.ToJson();
+    }
+
+    content["InstancesCount"] = static_cast<Json::Int64>(total_);
+    content["InstancesStored"] = static_cast<Json::Int64>(stored_);
+
+    if (result_.isObject())
+    {
+      for (const std::string& member : result_.getMemberNames())
+      {
+        content[member] = result_[member];
+      }
+    }
+
+    if (!error_.empty())
+    {
+      content["Error"] = error_;
+      content["HttpStatus"] = HttpAnswers::GetHttpStatus(errorKind_);
+    }
+    return content;
+  }
+
+
+  bool ImportJob::Serialize(Json::Value& target)
+  {
+    if (parameters_.source == NiftiSource::Inline)
+    {
+      return false;  // the bytes live in memory only
+    }
+    target = Json::Value(Json::objectValue);
+    target["Parameters"] = parameters_.ToJson();
+
+    // The outcome too, so that GET /jobs/{id} still tells it after a restart
+    if (stage_ == Stage::Done || stage_ == Stage::Failed)
+    {
+      target["Stage"] = StageName(static_cast<int>(stage_));
+      target["Result"] = result_;
+      target["Error"] = error_;
+      target["ErrorKind"] = ConversionError::KindName(errorKind_);
+      target["InstancesCount"] = static_cast<Json::Int64>(total_);
+      target["InstancesStored"] = static_cast<Json::Int64>(stored_);
+    }
+    return true;
+  }
+
+
+  Json::Value ImportJob::RunSynchronously()
+  {
+    wholeSeriesAtOnce_ = true;
+    for (;;)
+    {
+      const OrthancPluginJobStepStatus status = Step();
+      if (status == OrthancPluginJobStepStatus_Success)
+      {
+        return result_;
+      }
+      if (status == OrthancPluginJobStepStatus_Failure)
+      {
+        throw ConversionError(errorKind_, error_);
+      }
+    }
+  }
+
+
+  OrthancPluginJob* ImportJob::Unserialize(const char* type, const char* serialized,
+                                           const PluginConfiguration& configuration)
+  {
+    if (type == nullptr || std::string(type) != TYPE || serialized == nullptr)
+    {
+      return nullptr;
+    }
+
+    try
+    {
+      Json::Value json;
+      if (!Orthanc::Toolbox::ReadJson(json, std::string(serialized)) || !json.isObject())
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: its saved state is not a JSON object";
+        return nullptr;
+      }
+
+      const ImportParameters parameters = ImportParameters::FromJson(json["Parameters"]);
+      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << parameters.parentStudyId;
+      std::unique_ptr<ImportJob> job(new ImportJob(parameters, configuration));
+
+      const std::string stage = json["Stage"].asString();
+      if (stage == "Done" || stage == "Failed")
+      {
+        job->stage_ = (stage == "Done") ? Stage::Done : Stage::Failed;
+        job->result_ = json["Result"];
+        job->error_ = json["Error"].asString();
+        job->errorKind_ = ConversionError::ParseKind(json["ErrorKind"].asString());
+        job->total_ = json["InstancesCount"].asInt64();
+        job->stored_ = json["InstancesStored"].asInt64();
+        job->HoldUpload(false);
+      }
+      else if (!parameters.seriesInstanceUid.empty())
+      {
+        ImportJournal::Get().Claim(parameters.seriesInstanceUid);  // it will run again and clean up itself
+      }
+
+      return PluginJob::Create(std::move(job), TYPE);
+    }
+    catch (std::exception& e)
+    {
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot reload a saved import job: " << e.what();
+      return nullptr;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "Jobs/PluginJob.h"
+#include "Orthanc/OrthancSeriesStore.h"
+#include "Orthanc/ParentStudyLookup.h"
+#include "PluginConfiguration.h"
+#include "Orthanc/SeriesNumberReservation.h"
+
+#include "Common/ConversionError.h"
+#include "Request/ImportRequest.h"
+#include "Nifti/NiftiVolume.h"
+#include "Conversion/SeriesConverter.h"
+
+#include <atomic>
+#include <memory>
+
+namespace NiftiToDicomPlugin
+{
+  // What an import needs once the request is checked: everything a saved
+  // job must remember to run again after a restart.
+  struct ImportParameters
+  {
+    NiftiToDicom::NiftiSource     source = NiftiToDicom::NiftiSource::Inline;
+    std::string                   upload;              // Upload
+    std::string                   path;                // Path (canonical)
+    std::string                   parentStudyId;       // Orthanc ID
+    std::string                   seriesDescription;
+    std::string                   filename;
+    NiftiToDicom::OutputModality  modality = NiftiToDicom::OutputModality::Auto;
+    Json::Value                   tags;                // "Tags" as sent
+    Json::Value                   sidecar;             // object or null
+    NiftiToDicom::SendTo          sendTo;
+    Json::Value                   output;              // "Type", "Units", "Quantity", "DoublePrecision", "Labels"
+    std::string                   referenceSeries;     // Orthanc ID, or empty
+    std::string                   bval;                // FSL text, or empty
+    std::string                   bvec;
+    std::string                   seriesInstanceUid;   // chosen at submission (jobs), empty: new
+    bool                          deleteUploadOnSuccess = false;
+
+    Json::Value ToJson() const;
+    static ImportParameters FromJson(const Json::Value& json);
+  };
+
+
+  // One import, from a NIfTI to a stored (and possibly sent) series. Runs as
+  // an Orthanc job, or synchronously in a request thread (RunSynchronously).
+  // Whatever happens, it never leaves part of a series in Orthanc.
+  class ImportJob : public PluginJob
+  {
+  public:
+    static const char* const TYPE;
+
+  private:
+    enum class Stage
+    {
+      Start,
+      Converting,
+      Sending,
+      Done,
+      Failed
+    };
+
+    ImportParameters                           parameters_;
+    std::string                                inlineNifti_;   // synchronous base64 imports only
+    const PluginConfiguration&                 configuration_;
+    bool                                       wholeSeriesAtOnce_;
+
+    Stage                                      stage_;
+    std::unique_ptr<NiftiToDicom::NiftiVolume> volume_;
+    std::unique_ptr<ParentStudy>               parent_;
+    std::unique_ptr<SeriesNumberReservation>   reservation_;
+    std::unique_ptr<OrthancSeriesStore>        store_;
+    std::unique_ptr<NiftiToDicom::SeriesConverter> converter_;
+    std::string                                journaled_;     // SeriesInstanceUID in the ImportJournal
+
+    void HoldUpload(bool hold);
+    std::vector<std::string>                   warnings_;
+    std::atomic<int64_t>                       stored_;
+    int64_t                                    total_;
+    Json::Value                                result_;
+    std::string                                error_;
+    NiftiToDicom::ErrorKind                    errorKind_;
+    bool                                       holdsUpload_;   // the upload must not expire meanwhile
+
+    void Release();
+    void DeleteLeftovers();
+    void Prepare();
+    void Convert();
+    void Send();
+    void Fail(NiftiToDicom::ErrorKind kind, const std::string& message);
+
+  public:
+    // "inlineNifti": the file's bytes for a synchronous base64 import
+    ImportJob(const ImportParameters& parameters, const PluginConfiguration& configuration,
+              std::string&& inlineNifti = std::string());
+
+    ~ImportJob() override;
+
+    OrthancPluginJobStepStatus Step() override;
+    void Stop(OrthancPluginJobStopReason reason) override;
+    void Reset() override;
+    float GetProgress() override;
+    Json::Value GetContent() override;
+    bool Serialize(Json::Value& target) override;
+
+    // Runs every step in the calling thread; returns the answer of
+    // POST /nifti/import, or throws the ConversionError that stopped it.
+    Json::Value RunSynchronously();
+
+    static OrthancPluginJob* Unserialize(const char* type, const char* serialized,
+                                         const PluginConfiguration& configuration);
+  };
+}

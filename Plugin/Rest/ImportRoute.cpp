@@ -1,0 +1,212 @@
+#include "Rest/ImportRoute.h"
+
+#include "Rest/HttpAnswers.h"
+#include "Jobs/ImportJob.h"
+#include "Orthanc/OrthancContext.h"
+#include "Orthanc/ReferenceSeriesLookup.h"
+#include "Orthanc/SeriesRouter.h"
+#include "Uploads/UploadStore.h"
+
+#include "Metadata/BidsSidecar.h"
+#include "Dicom/DicomUid.h"
+#include "Request/ImportRequest.h"
+#include "Request/ServerPathPolicy.h"
+
+#include <Logging.h>
+
+#include <Toolbox.h>
+
+#include <malloc.h>
+#include <memory>
+
+namespace NiftiToDicomPlugin
+{
+  using namespace NiftiToDicom;
+
+  const char* const ImportRoute::URI = "/nifti/import";
+
+  namespace
+  {
+    PluginConfiguration configuration_;
+
+    const size_t MAX_SIDECAR_BYTES = 16 << 20;
+    const size_t MAX_DIFFUSION_TABLE_BYTES = 1 << 20;
+
+    Json::Value ReadSidecarUpload(const std::string& id)
+    {
+      const Json::Value info = UploadStore::Get().Describe(id);
+      Json::Value sidecar;
+      if (info["Type"].asString() != "JSON" ||
+          !Orthanc::Toolbox::ReadJson(sidecar, UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar")) ||
+          !sidecar.isObject())
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "\"Sidecar\": upload \"" + id + "\" is not a JSON object (its type is " +
+                              info["Type"].asString() + ")");
+      }
+      return sidecar;
+    }
+
+    // A companion file (bval, bvec) given as its text or as an upload ID
+    std::string ReadCompanion(const std::string& value, const char* field)
+    {
+      Json::Value info;
+      if (value.size() != 32 || !UploadStore::Get().GetInfo(info, value))
+      {
+        return value;
+      }
+      return UploadStore::Get().ReadContent(value, MAX_DIFFUSION_TABLE_BYTES, std::string("a ") + field + " file");
+    }
+
+    std::string BaseName(const std::string& path)
+    {
+      const size_t slash = path.find_last_of('/');
+      return slash == std::string::npos ? path : path.substr(slash + 1);
+    }
+
+    // Everything that can be checked before the conversion starts, so that
+    // an asynchronous import gets these errors at once
+    ImportParameters CheckRequest(ImportRequest& request)
+    {
+      ImportParameters parameters;
+      parameters.source = request.source;
+      parameters.parentStudyId = ParentStudyLookup::ResolveStudyId(request.parentStudy);
+      parameters.seriesDescription = request.seriesDescription;
+      parameters.filename = request.filename;
+      parameters.modality = request.modality;
+      parameters.tags = request.tagsJson;
+      parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
+      BidsSidecar::Parse(parameters.sidecar);   // refuse a malformed sidecar now
+      parameters.output = request.outputJson;
+      parameters.bval = ReadCompanion(request.bval, "bval");
+      parameters.bvec = ReadCompanion(request.bvec, "bvec");
+      parameters.referenceSeries = request.referenceSeries;
+      if (!parameters.referenceSeries.empty())
+      {
+        ReferenceSeriesLookup::Check(parameters.referenceSeries, parameters.parentStudyId);
+      }
+
+      switch (request.source)
+      {
+        case NiftiSource::Upload:
+        {
+          const Json::Value info = UploadStore::Get().Describe(request.upload);
+          if (info["Type"].asString() != "NIfTI")
+          {
+            const std::string name = info["Filename"].asString();
+            throw ConversionError(ErrorKind::InvalidInput,
+                                  "The uploaded file " + (name.empty() ? std::string() : "\"" + name + "\" ") +
+                                  "is not a NIfTI file (it starts neither like a .nii nor like a .nii.gz; upload " +
+                                  request.upload + " holds " + (info["Type"].asString() == "JSON" ? "JSON" :
+                                                                "other data") + "); choose the .nii or .nii.gz file");
+          }
+          parameters.upload = request.upload;
+          if (parameters.filename.empty())
+          {
+            parameters.filename = info["Filename"].asString();
+          }
+          break;
+        }
+
+        case NiftiSource::Path:
+          parameters.path = ServerPathPolicy(configuration_.GetAllowedDirectories()).Resolve(request.path);
+          if (parameters.filename.empty())
+          {
+            parameters.filename = BaseName(request.path);
+          }
+          break;
+
+        default:
+          break;
+      }
+
+      parameters.sendTo = request.hasSendTo ? request.sendTo : configuration_.GetDefaultSendTo();
+      SeriesRouter::CheckDestinations(parameters.sendTo);
+      return parameters;
+    }
+
+    Json::Value WarningsOf(const ImportRequest& request)
+    {
+      Json::Value warnings(Json::arrayValue);
+      for (const std::string& warning : request.warnings)
+      {
+        warnings.append(warning);
+      }
+      return warnings;
+    }
+  }
+
+
+  void ImportRoute::Configure(const PluginConfiguration& configuration)
+  {
+    configuration_ = configuration;
+  }
+
+
+  const PluginConfiguration& ImportRoute::GetConfiguration()
+  {
+    return configuration_;
+  }
+
+
+  void ImportRoute::Handle(OrthancPluginRestOutput* output, const char* url, const OrthancPluginHttpRequest* request)
+  {
+    if (request->method != OrthancPluginHttpMethod_Post)
+    {
+      OrthancPluginSendMethodNotAllowed(OrthancContext::Get(), output, "POST");
+      return;
+    }
+
+    // Destroyed last, after the volume: hands the freed buffers back to the
+    // system, or the allocator keeps each import's peak for good.
+    struct MemoryReleaser
+    {
+      ~MemoryReleaser()
+      {
+        malloc_trim(0);
+      }
+    } releaser;
+
+    ImportRequest importRequest = ImportRequest::Parse(request->body, request->bodySize,
+                                                       configuration_.GetMaximumUploadBytes());
+    ImportParameters parameters = CheckRequest(importRequest);
+
+    Json::Value answer;
+    if (importRequest.asynchronous)
+    {
+      // The job must be able to run again after a restart: it works from a
+      // file, and writes a SeriesInstanceUID chosen now (to find leftovers)
+      parameters.seriesInstanceUid = DicomUid::Generate();
+      if (parameters.source == NiftiSource::Inline)
+      {
+        parameters.upload = UploadStore::Get().CreateFromMemory(importRequest.nifti, importRequest.filename);
+        std::string().swap(importRequest.nifti);
+        parameters.source = NiftiSource::Upload;
+        parameters.deleteUploadOnSuccess = true;
+      }
+
+      const std::string job = PluginJob::Submit(
+        std::unique_ptr<PluginJob>(new ImportJob(parameters, configuration_)), ImportJob::TYPE, importRequest.priority);
+      LOG(INFO) << "NIfTI-to-DICOM: import submitted as job " << job;
+
+      answer = Json::Value(Json::objectValue);
+      answer["ID"] = job;
+      answer["Path"] = "/jobs/" + job;
+      answer["Warnings"] = WarningsOf(importRequest);
+    }
+    else
+    {
+      ImportJob job(parameters, configuration_, std::move(importRequest.nifti));
+      answer = job.RunSynchronously();
+
+      Json::Value warnings = WarningsOf(importRequest);
+      for (const Json::Value& warning : answer["Warnings"])
+      {
+        warnings.append(warning);
+      }
+      answer["Warnings"] = warnings;
+    }
+
+    HttpAnswers::AnswerJson(output, answer);
+  }
+}

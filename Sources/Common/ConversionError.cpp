@@ -1,0 +1,43 @@
+#include "Common/ConversionError.h"
+
+namespace NiftiToDicom
+{
+  ConversionError::ConversionError(ErrorKind kind, const std::string& message) :
+    std::runtime_error(message),
+    kind_(kind)
+  {
+  }
+
+  ErrorKind ConversionError::ParseKind(const std::string& name)
+  {
+    for (ErrorKind kind : { ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::TooLarge,
+                            ErrorKind::UnknownResource, ErrorKind::Forbidden })
+    {
+      if (name == KindName(kind))
+      {
+        return kind;
+      }
+    }
+    return ErrorKind::Internal;
+  }
+
+
+  const char* ConversionError::KindName(ErrorKind kind)
+  {
+    switch (kind)
+    {
+      case ErrorKind::InvalidInput:
+        return "InvalidInput";
+      case ErrorKind::Unsupported:
+        return "Unsupported";
+      case ErrorKind::TooLarge:
+        return "TooLarge";
+      case ErrorKind::UnknownResource:
+        return "UnknownResource";
+      case ErrorKind::Forbidden:
+        return "Forbidden";
+      default:
+        return "Internal";
+    }
+  }
+}

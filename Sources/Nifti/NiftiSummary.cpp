@@ -1,0 +1,63 @@
+#include "Nifti/NiftiSummary.h"
+
+#include "Dicom/DicomValues.h"
+#include "Plan/SeriesGeometry.h"
+
+#include <cmath>
+
+namespace NiftiToDicom
+{
+  std::string NiftiSummary::GetOrientation(const Affine& affine)
+  {
+    // For each voxel axis, the world axis it runs closest to, and its sign
+    static const char POSITIVE[3] = { 'R', 'A', 'S' };
+    static const char NEGATIVE[3] = { 'L', 'P', 'I' };
+
+    std::string code;
+    for (int column = 0; column < 3; column++)
+    {
+      int best = 0;
+      for (int row = 1; row < 3; row++)
+      {
+        if (std::fabs(affine(row, column)) > std::fabs(affine(best, column)))
+        {
+          best = row;
+        }
+      }
+      code.push_back(affine(best, column) >= 0 ? POSITIVE[best] : NEGATIVE[best]);
+    }
+    return code;
+  }
+
+
+  Json::Value NiftiSummary::Describe(const NiftiHeader& header)
+  {
+    Json::Value summary(Json::objectValue);
+    summary["Version"] = header.version;
+
+    summary["Dimensions"] = Json::Value(Json::arrayValue);
+    for (int i = 1; i <= header.dim[0]; i++)
+    {
+      summary["Dimensions"].append(static_cast<Json::Int64>(header.dim[i]));
+    }
+
+    summary["DataType"] = header.GetDatatypeName();
+
+    summary["VoxelSize"] = Json::Value(Json::arrayValue);
+    for (int i = 1; i <= 3; i++)
+    {
+      summary["VoxelSize"].append(header.pixdim[i]);
+    }
+    if (header.GetSize(4) > 1)
+    {
+      summary["RepetitionTime"] = header.pixdim[4];
+    }
+
+    const SeriesGeometry::Transform transform = SeriesGeometry::ChooseTransform(header);
+    summary["Transform"] = SeriesGeometry::GetSourceName(transform.source);
+    summary["TransformCode"] = transform.xformCode;
+    summary["Orientation"] = GetOrientation(transform.affine);
+    summary["Description"] = DicomValues::ToValidUtf8(header.descrip);
+    return summary;
+  }
+}

@@ -1,0 +1,289 @@
+#include "Plan/PixelEncoder.h"
+
+#include "Common/ConversionError.h"
+#include "Dicom/DicomValues.h"
+
+#include <nifti2_io.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#  error The pixel encoder writes little-endian DICOM pixels with native stores
+#endif
+
+namespace NiftiToDicom
+{
+  namespace
+  {
+    // Quantised pixels use 1..65533 of the uint16 range, so that the rounding
+    // of slope and intercept to 16-character DS values can never push the
+    // extreme values out of range.
+    const double QUANTISATION_STEPS = 65532.0;
+
+    template <typename T>
+    T ReadVoxel(const uint8_t* p, bool swap)
+    {
+      T value;
+      memcpy(&value, p, sizeof(T));
+      if (swap && sizeof(T) > 1)
+      {
+        uint8_t* bytes = reinterpret_cast<uint8_t*>(&value);
+        std::reverse(bytes, bytes + sizeof(T));
+      }
+      return value;
+    }
+
+    bool FitsUnsigned16(double minValue, double maxValue)
+    {
+      return minValue >= 0 && maxValue <= 65535;
+    }
+
+    bool FitsSigned16(double minValue, double maxValue)
+    {
+      return minValue >= -32768 && maxValue <= 32767;
+    }
+
+    bool IsFloatType(int datatype)
+    {
+      return datatype == NIFTI_TYPE_FLOAT32 || datatype == NIFTI_TYPE_FLOAT64;
+    }
+
+    std::string Describe(double value)
+    {
+      std::ostringstream s;
+      s.precision(6);
+      s << value;
+      return s.str();
+    }
+  }
+
+
+  template <typename T>
+  void PixelEncoder::Scan()
+  {
+    const NiftiHeader& header = volume_.GetHeader();
+    const bool swap = header.byteSwapped;
+    const double slope = header.HasScaling() ? header.sclSlope : 1.0;
+    const double inter = header.HasScaling() ? header.sclInter : 0.0;
+
+    double minStored = std::numeric_limits<double>::infinity();
+    double maxStored = -std::numeric_limits<double>::infinity();
+    bool allIntegral = true;
+    nonFiniteCount_ = 0;
+
+    const int64_t width = volume_.GetWidth();
+    for (int64_t t = 0; t < volume_.GetTimePoints(); t++)
+    {
+      for (int64_t k = 0; k < volume_.GetDepth(); k++)
+      {
+        for (int64_t j = 0; j < volume_.GetHeight(); j++)
+        {
+          const uint8_t* row = volume_.GetRow(j, k, t);
+          for (int64_t i = 0; i < width; i++)
+          {
+            const double stored = static_cast<double>(ReadVoxel<T>(row + i * sizeof(T), swap));
+            if (!std::isfinite(stored))
+            {
+              nonFiniteCount_++;
+              continue;
+            }
+            minStored = std::min(minStored, stored);
+            maxStored = std::max(maxStored, stored);
+            if (allIntegral)
+            {
+              const double real = slope * stored + inter;
+              allIntegral = (real == std::floor(real));
+            }
+          }
+        }
+      }
+    }
+
+    if (nonFiniteCount_ == header.GetVoxelCount())
+    {
+      minStored = maxStored = 0;  // nothing but NaN: store zeros
+    }
+
+    ChooseRepresentation(minStored, maxStored, allIntegral);
+  }
+
+
+  void PixelEncoder::ChooseRepresentation(double minStored, double maxStored, bool allIntegral)
+  {
+    const NiftiHeader& header = volume_.GetHeader();
+    const double slope = header.HasScaling() ? header.sclSlope : 1.0;
+    const double inter = header.HasScaling() ? header.sclInter : 0.0;
+
+    minReal_ = std::min(slope * minStored + inter, slope * maxStored + inter);
+    maxReal_ = std::max(slope * minStored + inter, slope * maxStored + inter);
+
+    const bool integerType = !IsFloatType(header.datatype);
+    const bool signedInput = (header.datatype == NIFTI_TYPE_INT8 || header.datatype == NIFTI_TYPE_INT16);
+
+    if (integerType && (FitsUnsigned16(minStored, maxStored) || FitsSigned16(minStored, maxStored)))
+    {
+      mode_ = Mode::StoredIntegers;
+      signed_ = signedInput || !FitsUnsigned16(minStored, maxStored);
+      rescaleSlope_ = DicomValues::RoundTripDecimal(slope);
+      rescaleIntercept_ = DicomValues::RoundTripDecimal(inter);
+      maxError_ = 0;
+    }
+    else if (allIntegral && (FitsUnsigned16(minReal_, maxReal_) || FitsSigned16(minReal_, maxReal_)))
+    {
+      mode_ = Mode::RealValues;
+      signed_ = !FitsUnsigned16(minReal_, maxReal_);
+      rescaleSlope_ = 1;
+      rescaleIntercept_ = 0;
+      maxError_ = 0;
+    }
+    else
+    {
+      mode_ = Mode::RealValues;
+      signed_ = false;
+      const double step = (maxReal_ > minReal_) ? (maxReal_ - minReal_) / QUANTISATION_STEPS : 1.0;
+      rescaleSlope_ = DicomValues::RoundTripDecimal(step);
+      rescaleIntercept_ = DicomValues::RoundTripDecimal(minReal_ - rescaleSlope_);
+      maxError_ = rescaleSlope_ / 2;
+
+      warnings_.push_back(std::string("The ") + header.GetDatatypeName() + " values (" + Describe(minReal_) +
+                          " to " + Describe(maxReal_) + ") do not fit 16-bit integers: they were stored with "
+                          "RescaleSlope " + DicomValues::FormatDecimal(rescaleSlope_) +
+                          ", so each value is kept within " + Describe(maxError_) + " of the original");
+    }
+
+    if (nonFiniteCount_ > 0)
+    {
+      // Prefer a pixel whose real value is 0; else the lowest pixel value
+      double pixel = std::round((0 - rescaleIntercept_) / rescaleSlope_);
+      const double lowest = signed_ ? -32768 : 0;
+      const double highest = signed_ ? 32767 : 65535;
+      if (!(pixel >= lowest && pixel <= highest))
+      {
+        pixel = lowest;
+      }
+      nonFinitePixel_ = static_cast<int32_t>(pixel);
+      warnings_.push_back(std::to_string(nonFiniteCount_) + " voxels are NaN or infinite; they were stored as " +
+                          DicomValues::FormatDecimal(rescaleSlope_ * pixel + rescaleIntercept_));
+    }
+
+    if (std::isfinite(header.calMin) && std::isfinite(header.calMax) && header.calMax > header.calMin)
+    {
+      windowCenter_ = (header.calMin + header.calMax) / 2;
+      windowWidth_ = header.calMax - header.calMin;
+    }
+    else
+    {
+      windowCenter_ = (minReal_ + maxReal_) / 2;
+      windowWidth_ = std::max(maxReal_ - minReal_, 1.0);
+    }
+  }
+
+
+  PixelEncoder::PixelEncoder(const NiftiVolume& volume) :
+    volume_(volume),
+    mode_(Mode::StoredIntegers),
+    signed_(false),
+    rescaleSlope_(1),
+    rescaleIntercept_(0),
+    maxError_(0),
+    minReal_(0),
+    maxReal_(0),
+    nonFiniteCount_(0),
+    nonFinitePixel_(0),
+    windowCenter_(0),
+    windowWidth_(1)
+  {
+    switch (volume.GetHeader().datatype)
+    {
+      case NIFTI_TYPE_UINT8:   Scan<uint8_t>();  break;
+      case NIFTI_TYPE_INT8:    Scan<int8_t>();   break;
+      case NIFTI_TYPE_INT16:   Scan<int16_t>();  break;
+      case NIFTI_TYPE_UINT16:  Scan<uint16_t>(); break;
+      case NIFTI_TYPE_INT32:   Scan<int32_t>();  break;
+      case NIFTI_TYPE_UINT32:  Scan<uint32_t>(); break;
+      case NIFTI_TYPE_INT64:   Scan<int64_t>();  break;
+      case NIFTI_TYPE_UINT64:  Scan<uint64_t>(); break;
+      case NIFTI_TYPE_FLOAT32: Scan<float>();    break;
+      case NIFTI_TYPE_FLOAT64: Scan<double>();   break;
+      default:
+        // NiftiHeader::Parse() refuses every other type
+        throw ConversionError(ErrorKind::Internal, "PixelEncoder: unexpected NIfTI data type");
+    }
+  }
+
+
+  template <typename T>
+  void PixelEncoder::EncodeRows(uint8_t* target, int64_t k, int64_t t) const
+  {
+    const NiftiHeader& header = volume_.GetHeader();
+    const bool swap = header.byteSwapped;
+    const double slope = header.HasScaling() ? header.sclSlope : 1.0;
+    const double inter = header.HasScaling() ? header.sclInter : 0.0;
+    const double lowest = signed_ ? -32768 : 0;
+    const double highest = signed_ ? 32767 : 65535;
+
+    const int64_t width = volume_.GetWidth();
+    const int64_t height = volume_.GetHeight();
+
+    for (int64_t r = 0; r < height; r++)
+    {
+      // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
+      const uint8_t* source = volume_.GetRow(height - 1 - r, k, t);
+      uint8_t* output = target + r * width * 2;
+
+      for (int64_t c = 0; c < width; c++)
+      {
+        const T stored = ReadVoxel<T>(source + c * sizeof(T), swap);
+        int32_t pixel;
+
+        if (mode_ == Mode::StoredIntegers)
+        {
+          pixel = static_cast<int32_t>(stored);
+        }
+        else
+        {
+          const double real = slope * static_cast<double>(stored) + inter;
+          if (std::isfinite(real))
+          {
+            const double p = std::round((real - rescaleIntercept_) / rescaleSlope_);
+            pixel = static_cast<int32_t>(std::min(highest, std::max(lowest, p)));
+          }
+          else
+          {
+            pixel = nonFinitePixel_;
+          }
+        }
+
+        const uint16_t bits = static_cast<uint16_t>(pixel);  // two's complement for int16
+        memcpy(output + c * 2, &bits, 2);
+      }
+    }
+  }
+
+
+  void PixelEncoder::EncodeSlice(std::string& target, int64_t k, int64_t t) const
+  {
+    target.resize(static_cast<size_t>(volume_.GetWidth() * volume_.GetHeight() * 2));
+    uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
+
+    switch (volume_.GetHeader().datatype)
+    {
+      case NIFTI_TYPE_UINT8:   EncodeRows<uint8_t>(output, k, t);  break;
+      case NIFTI_TYPE_INT8:    EncodeRows<int8_t>(output, k, t);   break;
+      case NIFTI_TYPE_INT16:   EncodeRows<int16_t>(output, k, t);  break;
+      case NIFTI_TYPE_UINT16:  EncodeRows<uint16_t>(output, k, t); break;
+      case NIFTI_TYPE_INT32:   EncodeRows<int32_t>(output, k, t);  break;
+      case NIFTI_TYPE_UINT32:  EncodeRows<uint32_t>(output, k, t); break;
+      case NIFTI_TYPE_INT64:   EncodeRows<int64_t>(output, k, t);  break;
+      case NIFTI_TYPE_UINT64:  EncodeRows<uint64_t>(output, k, t); break;
+      case NIFTI_TYPE_FLOAT32: EncodeRows<float>(output, k, t);    break;
+      case NIFTI_TYPE_FLOAT64: EncodeRows<double>(output, k, t);   break;
+      default:
+        throw ConversionError(ErrorKind::Internal, "PixelEncoder: unexpected NIfTI data type");
+    }
+  }
+}

@@ -1,0 +1,140 @@
+#pragma once
+
+#include "Metadata/BidsSidecar.h"
+#include "Metadata/DiffusionTable.h"
+#include "Nifti/NiftiVolume.h"
+#include "Metadata/ParentStudyTags.h"
+#include "Plan/PixelEncoder.h"
+#include "Plan/IodType.h"
+#include "Plan/SeriesGeometry.h"
+#include "Metadata/TagOverrides.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace NiftiToDicom
+{
+  // A code of a controlled terminology (PS3.3 Code Sequence Macro)
+  struct CodedConcept
+  {
+    std::string value;
+    std::string scheme;
+    std::string meaning;
+
+    bool IsEmpty() const
+    {
+      return value.empty();
+    }
+  };
+
+  struct SegmentLabel
+  {
+    std::string  name;
+    bool         hasColor = false;
+    uint8_t      color[3] = { 0, 0, 0 };   // sRGB
+  };
+
+  struct ReferencedImage
+  {
+    std::string  sopClassUid;
+    std::string  sopInstanceUid;
+    bool         hasPosition = false;
+    double       position[3] = { 0, 0, 0 };   // ImagePositionPatient
+  };
+
+  // The series the NIfTI was computed from
+  struct ReferenceSeries
+  {
+    std::string                   seriesInstanceUid;
+    std::string                   frameOfReferenceUid;
+    bool                          sameFrameOfReference = false;   // share it with the new series
+    std::vector<ReferencedImage>  images;
+  };
+
+  // What the caller decides about the new series
+  struct SeriesOptions
+  {
+    IodType         iod = IodType::MrImage;
+    Modality        modality = Modality::MR;   // of a Parametric Map; classic images are MR or CT Image as it says
+    std::string     seriesDescription;   // empty: derived from the file
+    std::string     sourceFilename;      // for the description and DerivationDescription
+    int             seriesNumber = 1;
+    std::string     seriesInstanceUid;   // empty: a new one
+    TagOverrides    tags;
+
+    // Parametric Map
+    bool            doublePrecision = false;   // Double Float Pixel Data instead of Float
+    CodedConcept    units;                     // UCUM; empty: "no units"
+    CodedConcept    quantity;                  // empty: none
+
+    // The NIfTI "descrip" is free text that may name the patient: only used on request
+    bool            useNiftiDescription = false;
+
+    // Segmentation: names and colours by label value
+    std::map<int64_t, SegmentLabel> labels;
+
+    bool            hasReference = false;
+    ReferenceSeries reference;
+
+    // Metadata of the acquisition (classic images): BIDS sidecar, bval/bvec
+    BidsSidecar                      sidecar;
+    std::shared_ptr<DiffusionTable>  diffusion;   // null: none
+  };
+
+  // Everything shared by the instances of the series: computed once, then
+  // read by the IOD builder for each slice.
+  class SeriesPlan
+  {
+  private:
+    const NiftiVolume&        volume_;
+    const ParentStudyTags&    parent_;
+    SeriesOptions             options_;
+    SeriesGeometry            geometry_;
+    std::unique_ptr<PixelEncoder> encoder_;   // classic images only
+    std::string               seriesInstanceUid_;
+    std::string               frameOfReferenceUid_;
+    std::string               seriesDescription_;
+    std::string               derivationDescription_;
+    std::string               creationDate_;
+    std::string               creationTime_;
+    double                    repetitionTimeMs_;   // 0 when unknown
+    bool                      inversionTimeAllowed_;
+    std::vector<std::string>  warnings_;
+
+    void ChooseDescription();
+    void ReadRepetitionTime();
+
+  public:
+    SeriesPlan(const NiftiVolume& volume, const ParentStudyTags& parent, SeriesOptions&& options);
+
+    const NiftiVolume& GetVolume() const { return volume_; }
+    const ParentStudyTags& GetParent() const { return parent_; }
+    const SeriesOptions& GetOptions() const { return options_; }
+    const SeriesGeometry& GetGeometry() const { return geometry_; }
+    // Throws for the output types that do not quantise to 16 bits
+    const PixelEncoder& GetEncoder() const;
+    const std::string& GetSeriesInstanceUid() const { return seriesInstanceUid_; }
+    const std::string& GetFrameOfReferenceUid() const { return frameOfReferenceUid_; }
+    const std::string& GetSeriesDescription() const { return seriesDescription_; }
+    const std::string& GetDerivationDescription() const { return derivationDescription_; }
+    const std::string& GetCreationDate() const { return creationDate_; }
+    const std::string& GetCreationTime() const { return creationTime_; }
+    double GetRepetitionTimeMs() const { return repetitionTimeMs_; }
+
+    // InversionTime belongs only to inversion-recovery sequences (IR in ScanningSequence)
+    bool IsInversionTimeAllowed() const { return inversionTimeAllowed_; }
+
+    int64_t GetSliceCount() const { return volume_.GetDepth(); }
+    int64_t GetTimePointCount() const { return volume_.GetTimePoints(); }
+
+    // Warnings of the geometry, the encoder and the plan itself
+    const std::vector<std::string>& GetWarnings() const { return warnings_; }
+
+    const char* GetModality() const
+    {
+      return GetModalityName(options_.modality);
+    }
+  };
+}

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "Plan/SeriesPlan.h"
+
+#include <json/value.h>
+
+namespace NiftiToDicom
+{
+  // How the values should be stored, as the request says ("Type", "Units",
+  // "Quantity", "DoublePrecision", "Labels"). Kept as JSON in saved jobs.
+  struct OutputRequest
+  {
+    enum class Type
+    {
+      Auto,            // Segmentation for a NIfTI label map (intent 1002), else Classic
+      Classic,
+      ParametricMap,
+      Segmentation,
+      EnhancedMR,
+      SecondaryCapture
+    };
+
+    Type                             type = Type::Auto;
+    bool                             doublePrecision = false;
+    bool                             useNiftiDescription = false;
+    CodedConcept                     units;
+    CodedConcept                     quantity;
+    std::map<int64_t, SegmentLabel>  labels;
+
+    // Reads the fields of the request body; throws ConversionError(InvalidInput)
+    static OutputRequest Parse(const Json::Value& root);
+
+    // Fills the matching SeriesOptions for this NIfTI; returns the warnings
+    // about fields that do not apply to the chosen type
+    std::vector<std::string> ApplyTo(SeriesOptions& options, const NiftiHeader& header) const;
+  };
+}
