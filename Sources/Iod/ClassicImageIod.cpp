@@ -1,8 +1,9 @@
 #include "Iod/ClassicImageIod.h"
 
 #include "Common/ConversionError.h"
-#include "Dicom/DicomUid.h"
 #include "Dicom/DicomValues.h"
+#include "Dicom/DicomWriter.h"
+#include "Dicom/Modules.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -14,17 +15,42 @@ namespace NiftiToDicom
   {
     void Put(DcmItem& item, const DcmTagKey& tag, const std::string& value)
     {
-      DicomBuilder::Put(item, tag, value);
+      DicomWriter::Put(item, tag, value);
     }
 
     void PutUint16(DcmItem& item, const DcmTagKey& tag, int64_t value)
     {
-      DicomBuilder::PutUint16(item, tag, value);
+      DicomWriter::PutUint16(item, tag, value);
     }
 
     std::string FormatInteger(int64_t value)
     {
       return std::to_string(value);
+    }
+
+    // Acquisition metadata: the sidecar's, except what the request decides
+    // (the series' number and description) and an InversionTime that DICOM
+    // allows only for inversion-recovery sequences
+    void WriteSidecarAttributes(DcmDataset& d, const SeriesPlan& plan)
+    {
+      for (const auto& attribute : plan.GetOptions().sidecar.GetAttributes())
+      {
+        const DcmTagKey& tag = attribute.first;
+        if (tag != DCM_SeriesNumber &&
+            tag != DCM_SeriesDescription &&
+            (tag != DCM_InversionTime || plan.IsInversionTimeAllowed()))
+        {
+          Put(d, tag, attribute.second);
+        }
+      }
+    }
+
+    // Laterality is Type 2C (PS3.3 C.7.3.1): with a known body part, only
+    // for a paired one, which the NIfTI cannot tell; else empty, unknown
+    bool IsLateralityRequired(const SeriesPlan& plan)
+    {
+      std::string bodyPart;
+      return !plan.GetOptions().sidecar.Lookup(bodyPart, DCM_BodyPartExamined) || bodyPart.empty();
     }
   }
 
@@ -51,12 +77,23 @@ namespace NiftiToDicom
     DcmFileFormat fileFormat;
     DcmDataset& d = *fileFormat.getDataset();
 
-    DicomBuilder::AddCommonModules(d, plan, GetSopClassUid(), GetModality());
-    Put(d, DCM_PatientPosition, "");
-    Put(d, DCM_Laterality, "");  // Type 2C: the NIfTI cannot say whether a paired organ is shown
+    Modules::WriteSopCommon(d, plan, GetSopClassUid());
+    Modules::WriteContributingEquipment(d, plan);
+    Modules::WritePatientAndStudy(d, plan);
+    Modules::WriteGeneralSeries(d, plan, GetModality());
+    Put(d, DCM_PatientPosition, "");   // General Series, Type 2C: unknown for a derived volume
+    if (IsLateralityRequired(plan))
+    {
+      Put(d, DCM_Laterality, "");
+    }
+    Modules::WriteFrameOfReference(d, plan);
+    Modules::WriteGeneralEquipment(d);
+    Modules::WriteCommonInstanceReference(d, plan);
 
     // General Image
     Put(d, DCM_InstanceNumber, FormatInteger(t * plan.GetSliceCount() + k + 1));
+    Modules::WriteImageDerivation(d, plan);
+    Modules::WriteSourceImages(d, plan, k);
 
     // Image Plane
     const Vector3 position = geometry.GetSlicePosition(k);
@@ -90,30 +127,13 @@ namespace NiftiToDicom
 
     AddModalityModule(d, plan, t);
 
-    // Acquisition metadata: the sidecar's, except the source series' number
+    // What the sidecar and the diffusion table know of the acquisition
+    // supersedes the defaults of the modules above
+    WriteSidecarAttributes(d, plan);
     const SeriesOptions& options = plan.GetOptions();
-    options.sidecar.ApplyTo(d);
-    Put(d, DCM_SeriesNumber, FormatInteger(options.seriesNumber));
-    Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());   // the request's wins over the sidecar's
-    // Conditions that the sidecar's values decide (PS3.3 C.7.3.1, C.8.3.1)
-    OFString value;
-    if (d.findAndGetOFString(DCM_BodyPartExamined, value).good() && !value.empty())
-    {
-      d.findAndDeleteElement(DCM_Laterality);   // known body part: Laterality only if paired, unknown here
-    }
-    if (!plan.IsInversionTimeAllowed())
-    {
-      d.findAndDeleteElement(DCM_InversionTime);
-    }
-
     if (options.diffusion && options.iod == IodType::MrImage)
     {
       options.diffusion->ApplyTo(d, t, geometry.GetAffine());
-    }
-
-    if (options.hasReference && !options.reference.images.empty())
-    {
-      DicomBuilder::AddSourceImages(d, plan, k);
     }
 
     options.tags.ApplyTo(d);
@@ -127,7 +147,7 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::Internal, std::string("Cannot set the pixel data: ") + status.text());
     }
 
-    DicomBuilder::WritePart10(file, fileFormat);
+    DicomWriter::WritePart10(file, fileFormat);
   }
 
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include "Dicom/DicomBuilder.h"
 #include "Iod/InstanceFactory.h"
 
 #include <memory>

@@ -1,7 +1,11 @@
 #include "Iod/InstanceFactory.h"
 
 #include "Iod/ClassicImageIod.h"
-#include "Iod/MultiFrameIod.h"
+#include "Iod/EnhancedMrColorImageIod.h"
+#include "Iod/EnhancedMrImageIod.h"
+#include "Iod/ParametricMapIod.h"
+#include "Iod/SegmentationIod.h"
+#include "Iod/TrueColorSecondaryCaptureIod.h"
 
 #include <stdexcept>
 

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "Plan/SeriesPlan.h"
+
+#include <dcmtk/dcmdata/dcitem.h>
+
+#include <string>
+
+class DcmFileFormat;
+
+namespace NiftiToDicom
+{
+  // Puts values into DCMTK items. DCMTK reports failures as return codes
+  // that are easy to drop: here each one becomes a ConversionError(Internal).
+  class DicomWriter
+  {
+  public:
+    static void Put(DcmItem& item, const DcmTagKey& tag, const std::string& value);
+
+    static void PutUint16(DcmItem& item, const DcmTagKey& tag, int64_t value);
+
+    // Appends a new item to "sequence" of "item" and returns it
+    static DcmItem& AppendItem(DcmItem& item, const DcmTagKey& sequence);
+
+    // Appends an item holding CodeValue, CodingSchemeDesignator, CodeMeaning
+    static void AddCode(DcmItem& item, const DcmTagKey& sequence, const CodedConcept& code);
+
+    // Little Endian Explicit Part-10 file
+    static void WritePart10(std::string& target, DcmFileFormat& file);
+  };
+}

@@ -1,0 +1,208 @@
+#include "Dicom/Modules.h"
+
+#include "Common/ConversionError.h"
+#include "Dicom/Codes.h"
+#include "Dicom/DicomUid.h"
+#include "Dicom/DicomValues.h"
+#include "Dicom/DicomWriter.h"
+#include "Dicom/SrgbIccProfile.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdatset.h>
+
+#include <cmath>
+
+namespace NiftiToDicom
+{
+  namespace Modules
+  {
+    namespace
+    {
+      const char* const PRODUCT_NAME = "Orthanc NIfTI-to-DICOM";
+      const char* const MODEL_NAME = "nifti-to-dicom";
+
+      bool HasReferenceImages(const SeriesPlan& plan)
+      {
+        const SeriesOptions& options = plan.GetOptions();
+        return options.hasReference && !options.reference.images.empty();
+      }
+    }
+
+
+    void WriteSopCommon(DcmDataset& d, const SeriesPlan& plan, const char* sopClassUid)
+    {
+      DicomWriter::Put(d, DCM_SpecificCharacterSet, "ISO_IR 192");
+      DicomWriter::Put(d, DCM_SOPClassUID, sopClassUid);
+      DicomWriter::Put(d, DCM_SOPInstanceUID, DicomUid::Generate());
+      DicomWriter::Put(d, DCM_InstanceCreationDate, plan.GetCreationDate());
+      DicomWriter::Put(d, DCM_InstanceCreationTime, plan.GetCreationTime());
+    }
+
+
+    void WriteContributingEquipment(DcmDataset& d, const SeriesPlan& plan)
+    {
+      DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
+      DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::ProcessingEquipment());
+      DicomWriter::Put(equipment, DCM_Manufacturer, PRODUCT_NAME);
+      DicomWriter::Put(equipment, DCM_ManufacturerModelName, MODEL_NAME);
+      DicomWriter::Put(equipment, DCM_SoftwareVersions, NIFTI_TO_DICOM_VERSION);
+      DicomWriter::Put(equipment, DCM_ContributionDateTime, plan.GetCreationDate() + plan.GetCreationTime());
+      DicomWriter::Put(equipment, DCM_ContributionDescription, plan.GetDerivationDescription());
+    }
+
+
+    void WritePatientAndStudy(DcmDataset& d, const SeriesPlan& plan)
+    {
+      plan.GetParent().CopyTo(d);
+    }
+
+
+    void WriteGeneralSeries(DcmDataset& d, const SeriesPlan& plan, const char* modality)
+    {
+      DicomWriter::Put(d, DCM_Modality, modality);
+      DicomWriter::Put(d, DCM_SeriesInstanceUID, plan.GetSeriesInstanceUid());
+      DicomWriter::Put(d, DCM_SeriesNumber, std::to_string(plan.GetOptions().seriesNumber));
+      DicomWriter::Put(d, DCM_SeriesDate, plan.GetCreationDate());
+      DicomWriter::Put(d, DCM_SeriesTime, plan.GetCreationTime());
+      DicomWriter::Put(d, DCM_SeriesDescription, plan.GetSeriesDescription());
+    }
+
+
+    void WriteFrameOfReference(DcmDataset& d, const SeriesPlan& plan)
+    {
+      DicomWriter::Put(d, DCM_FrameOfReferenceUID, plan.GetFrameOfReferenceUid());
+      DicomWriter::Put(d, DCM_PositionReferenceIndicator, "");
+    }
+
+
+    void WriteGeneralEquipment(DcmDataset& d)
+    {
+      DicomWriter::Put(d, DCM_Manufacturer, "");
+      DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
+    }
+
+
+    void WriteEnhancedGeneralEquipment(DcmDataset& d)
+    {
+      DicomWriter::Put(d, DCM_Manufacturer, PRODUCT_NAME);
+      DicomWriter::Put(d, DCM_ManufacturerModelName, MODEL_NAME);
+      DicomWriter::Put(d, DCM_DeviceSerialNumber, "1");
+      DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
+    }
+
+
+    void WriteIccProfile(DcmDataset& d)
+    {
+      const std::string& profile = SrgbIccProfile::Get();
+      const OFCondition status = d.putAndInsertUint8Array(DCM_ICCProfile,
+                                                          reinterpret_cast<const Uint8*>(profile.data()),
+                                                          static_cast<unsigned long>(profile.size()));
+      if (status.bad())
+      {
+        throw ConversionError(ErrorKind::Internal, std::string("Cannot set the ICC profile: ") + status.text());
+      }
+      DicomWriter::Put(d, DCM_ColorSpace, "SRGB");
+    }
+
+
+    void WriteImageDerivation(DcmDataset& d, const SeriesPlan& plan)
+    {
+      DicomWriter::Put(d, DCM_ContentDate, plan.GetCreationDate());
+      DicomWriter::Put(d, DCM_ContentTime, plan.GetCreationTime());
+      DicomWriter::Put(d, DCM_DerivationDescription, plan.GetDerivationDescription());
+
+      // Free text that may name the patient: only on request
+      const std::string& descrip = plan.GetVolume().GetHeader().descrip;
+      if (plan.GetOptions().useNiftiDescription && !descrip.empty())
+      {
+        DicomWriter::Put(d, DCM_ImageComments, DicomValues::ToValidUtf8(descrip));
+      }
+    }
+
+
+    void WriteCommonInstanceReference(DcmDataset& d, const SeriesPlan& plan)
+    {
+      if (!HasReferenceImages(plan))
+      {
+        return;
+      }
+
+      const ReferenceSeries& reference = plan.GetOptions().reference;
+      DcmItem& series = DicomWriter::AppendItem(d, DCM_ReferencedSeriesSequence);
+      DicomWriter::Put(series, DCM_SeriesInstanceUID, reference.seriesInstanceUid);
+      for (const ReferencedImage& image : reference.images)
+      {
+        DcmItem& instance = DicomWriter::AppendItem(series, DCM_ReferencedInstanceSequence);
+        DicomWriter::Put(instance, DCM_ReferencedSOPClassUID, image.sopClassUid);
+        DicomWriter::Put(instance, DCM_ReferencedSOPInstanceUID, image.sopInstanceUid);
+      }
+    }
+
+
+    void WriteDerivationImage(DcmItem& shared, const SeriesPlan& plan, const CodedConcept& derivation)
+    {
+      if (HasReferenceImages(plan))
+      {
+        DcmItem& item = DicomWriter::AppendItem(shared, DCM_DerivationImageSequence);
+        DicomWriter::AddCode(item, DCM_DerivationCodeSequence, derivation);
+        WriteSourceImages(item, plan, -1);
+      }
+    }
+
+
+    void WriteSourceImages(DcmItem& item, const SeriesPlan& plan, int64_t slice)
+    {
+      if (!HasReferenceImages(plan))
+      {
+        return;
+      }
+
+      const ReferenceSeries& reference = plan.GetOptions().reference;
+      std::vector<const ReferencedImage*> images;
+
+      if (slice >= 0 && reference.sameFrameOfReference)
+      {
+        const Vector3 position = plan.GetGeometry().GetSlicePosition(slice);
+        const Vector3& normal = plan.GetGeometry().GetNormal();
+        const ReferencedImage* nearest = nullptr;
+        double best = 0;
+        for (const ReferencedImage& image : reference.images)
+        {
+          if (image.hasPosition)
+          {
+            double distance = 0;
+            for (int i = 0; i < 3; i++)
+            {
+              distance += (image.position[i] - position[i]) * normal[i];
+            }
+            if (nearest == nullptr || std::fabs(distance) < best)
+            {
+              nearest = &image;
+              best = std::fabs(distance);
+            }
+          }
+        }
+        if (nearest != nullptr)
+        {
+          images.push_back(nearest);
+        }
+      }
+
+      if (images.empty())
+      {
+        for (const ReferencedImage& image : reference.images)
+        {
+          images.push_back(&image);
+        }
+      }
+
+      for (const ReferencedImage* image : images)
+      {
+        DcmItem& source = DicomWriter::AppendItem(item, DCM_SourceImageSequence);
+        DicomWriter::Put(source, DCM_ReferencedSOPClassUID, image->sopClassUid);
+        DicomWriter::Put(source, DCM_ReferencedSOPInstanceUID, image->sopInstanceUid);
+        DicomWriter::AddCode(source, DCM_PurposeOfReferenceCodeSequence, Codes::SourceImageForProcessing());
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+#include "Iod/EnhancedMrImageIod.h"
+
+#include "Common/ConversionError.h"
+#include "Dicom/DicomValues.h"
+#include "Dicom/DicomWriter.h"
+#include "Iod/EnhancedMrImageModule.h"
+#include "Iod/FrameAnatomy.h"
+
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcuid.h>
+
+#include <cstring>
+#include <memory>
+
+namespace NiftiToDicom
+{
+  const char* EnhancedMrImageIod::GetSopClassUid() const
+  {
+    return UID_EnhancedMRImageStorage;
+  }
+
+
+  const char* EnhancedMrImageIod::GetModality(const SeriesPlan& plan) const
+  {
+    return "MR";
+  }
+
+
+  void EnhancedMrImageIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    EnhancedMrImageModule::Write(d, "MONOCHROME");
+    DicomWriter::PutUint16(d, DCM_SamplesPerPixel, 1);
+    DicomWriter::Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
+    DicomWriter::PutUint16(d, DCM_BitsAllocated, 16);
+    DicomWriter::PutUint16(d, DCM_BitsStored, 16);
+    DicomWriter::PutUint16(d, DCM_HighBit, 15);
+    DicomWriter::PutUint16(d, DCM_PixelRepresentation, plan.GetEncoder().IsSigned() ? 1 : 0);
+    DicomWriter::Put(d, DCM_PatientPosition, "");   // General Series, Type 2C: unknown for a derived volume
+  }
+
+
+  void EnhancedMrImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
+  {
+    const PixelEncoder& encoder = plan.GetEncoder();
+
+    WriteFrameAnatomy(shared);
+
+    DcmItem& transformation = DicomWriter::AppendItem(shared, DCM_PixelValueTransformationSequence);
+    DicomWriter::Put(transformation, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
+    DicomWriter::Put(transformation, DCM_RescaleSlope, DicomValues::FormatDecimal(encoder.GetRescaleSlope()));
+    DicomWriter::Put(transformation, DCM_RescaleType, "US");
+
+    DcmItem& voi = DicomWriter::AppendItem(shared, DCM_FrameVOILUTSequence);
+    DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(encoder.GetWindowCenter()));
+    DicomWriter::Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(encoder.GetWindowWidth()));
+
+    EnhancedMrImageModule::WriteFrameType(shared, "MONOCHROME");
+  }
+
+
+  void EnhancedMrImageIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    const PixelEncoder& encoder = plan.GetEncoder();
+    const size_t frameSize = static_cast<size_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns());
+
+    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
+    element->setVR(EVR_OW);
+    Uint16* pixels = nullptr;
+    if (element->createUint16Array(static_cast<unsigned long>(frameSize * layout.frames.size()), pixels).bad())
+    {
+      throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
+    }
+
+    std::string slice;
+    for (const Frame& frame : layout.frames)
+    {
+      encoder.EncodeSlice(slice, frame.k, frame.t);
+      memcpy(pixels, slice.data(), frameSize * 2);
+      pixels += frameSize;
+    }
+    d.insert(element.release(), true);
+  }
+}
