@@ -21,7 +21,18 @@ namespace NiftiToDicom
 
   void DicomWriter::PutUint16(DcmItem& item, const DcmTagKey& tag, int64_t value)
   {
-    item.putAndInsertUint16(tag, static_cast<Uint16>(value));
+    if (value < 0 || value > 65535)
+    {
+      throw ConversionError(ErrorKind::Internal, "Cannot set DICOM attribute " + std::string(tag.toString().c_str()) +
+                            " to " + std::to_string(value) + ": out of the range of an unsigned 16-bit value");
+    }
+
+    const OFCondition status = item.putAndInsertUint16(tag, static_cast<Uint16>(value));
+    if (status.bad())
+    {
+      throw ConversionError(ErrorKind::Internal, std::string("Cannot set DICOM attribute ") +
+                            tag.toString().c_str() + ": " + status.text());
+    }
   }
 
 

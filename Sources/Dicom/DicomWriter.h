@@ -17,6 +17,8 @@ namespace NiftiToDicom
   public:
     static void Put(DcmItem& item, const DcmTagKey& tag, const std::string& value);
 
+    // Throws rather than truncating a value outside 0..65535 (a geometry or
+    // a label too large for US would otherwise be written wrapped around)
     static void PutUint16(DcmItem& item, const DcmTagKey& tag, int64_t value);
 
     // Appends a new item to "sequence" of "item" and returns it
