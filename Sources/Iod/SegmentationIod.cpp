@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmiod/cielabutil.h>
 
 #include <algorithm>
 #include <cmath>
@@ -112,34 +113,12 @@ namespace NiftiToDicom
 
   void SegmentationIod::RgbToScaledCieLab(Uint16 lab[3], const uint8_t rgb[3])
   {
-    double linear[3];
+    double scaled[3];
+    IODCIELabUtil::rgb2DicomLab(scaled[0], scaled[1], scaled[2], rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
     for (int i = 0; i < 3; i++)
     {
-      const double c = rgb[i] / 255.0;
-      linear[i] = (c <= 0.04045) ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+      lab[i] = static_cast<Uint16>(std::min(65535.0, std::max(0.0, std::round(scaled[i]))));
     }
-
-    // sRGB -> XYZ, normalised by the D65 white point
-    const double x = (0.4124564 * linear[0] + 0.3575761 * linear[1] + 0.1804375 * linear[2]) / 0.95047;
-    const double y = (0.2126729 * linear[0] + 0.7151522 * linear[1] + 0.0721750 * linear[2]) / 1.0;
-    const double z = (0.0193339 * linear[0] + 0.1191920 * linear[1] + 0.9503041 * linear[2]) / 1.08883;
-
-    auto f = [](double t)
-    {
-      return (t > 216.0 / 24389.0) ? std::cbrt(t) : (t * 24389.0 / 27.0 + 16.0) / 116.0;
-    };
-    const double l = 116.0 * f(y) - 16.0;
-    const double a = 500.0 * (f(x) - f(y));
-    const double b = 200.0 * (f(y) - f(z));
-
-    auto scale = [](double v, double low, double high)
-    {
-      const double s = std::round((v - low) / (high - low) * 65535.0);
-      return static_cast<Uint16>(std::min(65535.0, std::max(0.0, s)));
-    };
-    lab[0] = scale(l, 0, 100);
-    lab[1] = scale(a, -128, 127);
-    lab[2] = scale(b, -128, 127);
   }
 
 

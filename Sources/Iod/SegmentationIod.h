@@ -26,7 +26,8 @@ namespace NiftiToDicom
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
 
   public:
-    // sRGB (0-255) to DICOM's scaled CIELab (PS3.3 C.10.7.1.1), D65
+    // sRGB (0-255) to DICOM's scaled CIELab (PS3.3 C.10.7.1.1), D65, by
+    // DCMTK's conversion, rounded to the nearest
     static void RgbToScaledCieLab(Uint16 lab[3], const uint8_t rgb[3]);
   };
 }
