@@ -12,6 +12,7 @@ BUILD_PACKAGES=(
   libdcmtk-dev libniftiio-dev libnifti2-dev libjsoncpp-dev
   libboost-filesystem-dev libboost-thread-dev libboost-regex-dev libboost-locale-dev libboost-iostreams-dev
   libpugixml-dev uuid-dev zlib1g-dev libpng-dev libjpeg-dev
+  icc-profiles-free
   curl ca-certificates
 )
 TEST_PACKAGES=(

@@ -4,10 +4,9 @@
 
 namespace NiftiToDicom
 {
-  // A minimal ICC v2 display profile of the sRGB colour space (primaries and
-  // D65 white adapted to the D50 connection space, gamma 2.2 curves), for
-  // the ICC Profile module that colour IODs require. Built here, byte by
-  // byte, from the published sRGB and ICC constants.
+  // The sRGB display profile that colour IODs carry in their ICC Profile
+  // module: Debian's icc-profiles-free sRGB.icc, embedded at build time
+  // (see the top CMakeLists.txt)
   class SrgbIccProfile
   {
   public:
