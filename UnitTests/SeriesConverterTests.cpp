@@ -7,7 +7,6 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
@@ -19,115 +18,17 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
-#include <sstream>
 
 using namespace NiftiToDicom;
 using namespace NiftiTest;
 
 namespace
 {
-  const char* const MR_SMALL = PYDICOM_TEST_FILES "/MR_small.dcm";
-  const char* const CT_SMALL = PYDICOM_TEST_FILES "/CT_small.dcm";
-
-  std::string ReadFile(const std::string& path)
-  {
-    std::ifstream stream(path.c_str(), std::ios::binary);
-    std::ostringstream content;
-    content << stream.rdbuf();
-    return content.str();
-  }
-
-  // Parses a Part-10 file held in memory, independently of the code under test
-  std::unique_ptr<DcmFileFormat> ParseDicom(const std::string& buffer)
-  {
-    DcmInputBufferStream stream;
-    stream.setBuffer(buffer.data(), static_cast<offile_off_t>(buffer.size()));
-    stream.setEos();
-
-    std::unique_ptr<DcmFileFormat> file(new DcmFileFormat);
-    file->transferInit();
-    const OFCondition status = file->read(stream);
-    file->transferEnd();
-    if (status.bad())
-    {
-      ADD_FAILURE() << "DCMTK cannot parse the instance: " << status.text();
-      return nullptr;
-    }
-    return file;
-  }
-
-  std::string GetString(DcmItem& item, const DcmTagKey& tag)
-  {
-    OFString value;
-    if (item.findAndGetOFStringArray(tag, value).good())
-    {
-      return value.c_str();
-    }
-    return "<absent>";
-  }
-
-  std::vector<double> GetDecimals(DcmItem& item, const DcmTagKey& tag)
-  {
-    std::vector<double> values;
-    const std::string s = GetString(item, tag);
-    if (s == "<absent>")
-    {
-      return values;
-    }
-    std::istringstream stream(s);
-    std::string part;
-    while (std::getline(stream, part, '\\'))
-    {
-      values.push_back(strtod(part.c_str(), nullptr));
-    }
-    return values;
-  }
-
-  Uint16 GetUint16(DcmItem& item, const DcmTagKey& tag)
-  {
-    Uint16 value = 0;
-    EXPECT_TRUE(item.findAndGetUint16(tag, value).good()) << tag.toString().c_str();
-    return value;
-  }
-
-  ParentStudyTags LoadParent(const char* path)
-  {
-    const std::string file = ReadFile(path);
-    if (file.empty())
-    {
-      throw std::runtime_error(std::string("Cannot read ") + path);
-    }
-    return ParentStudyTags::FromDicomFile(file.data(), file.size());
-  }
-
-  class CollectingSink : public IInstanceSink
-  {
-  public:
-    std::vector<std::unique_ptr<DcmFileFormat> > files;
-    std::vector<int64_t> indexes;
-    std::vector<int64_t> counts;
-    std::vector<size_t> sizes;
-
-    void Store(const std::string& dicomFile, int64_t index, int64_t count) override
-    {
-      indexes.push_back(index);
-      counts.push_back(count);
-      sizes.push_back(dicomFile.size());
-      files.push_back(ParseDicom(dicomFile));
-    }
-
-    DcmDataset& Get(size_t i)
-    {
-      return *files.at(i)->getDataset();
-    }
-  };
-
   struct SinkFailure
   {
   };
