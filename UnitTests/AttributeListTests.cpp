@@ -51,6 +51,47 @@ namespace
 }
 
 
+TEST(AttributeList, LongString)
+{
+  EXPECT_TRUE(IsValid(DCM_ProtocolName, Repeat("a", 64)));
+  EXPECT_TRUE(IsValid(DCM_ProtocolName, Repeat("\xC3\xA9", 64)));   // 64 characters, 128 bytes
+  EXPECT_TRUE(IsValid(DCM_SoftwareVersions, Repeat("a", 64) + "\\" + Repeat("b", 64)));   // per value
+  EXPECT_TRUE(IsValid(DCM_ProtocolName, ""));
+
+  EXPECT_EQ("longer than the 64 characters that LO holds", Problem(DCM_ProtocolName, Repeat("a", 65)));
+  EXPECT_FALSE(IsValid(DCM_ProtocolName, Repeat("\xC3\xA9", 65)));
+  EXPECT_FALSE(IsValid(DCM_SoftwareVersions, "a\\" + Repeat("b", 65)));
+}
+
+
+TEST(AttributeList, OtherCharacterStrings)
+{
+  EXPECT_TRUE(IsValid(DCM_StationName, Repeat("s", 16)));
+  EXPECT_EQ("longer than the 16 characters that SH holds", Problem(DCM_StationName, Repeat("s", 17)));
+
+  EXPECT_TRUE(IsValid(DCM_InstitutionAddress, Repeat("a", 1024)));
+  EXPECT_TRUE(IsValid(DCM_InstitutionAddress, Repeat("a\\", 512)));   // one value: the backslash is a character
+  EXPECT_FALSE(IsValid(DCM_InstitutionAddress, Repeat("a", 1025)));
+
+  EXPECT_TRUE(IsValid(DCM_ImageComments, "line 1\nline 2"));
+  EXPECT_TRUE(IsValid(DCM_ImageComments, Repeat("x", 10240)));
+  EXPECT_FALSE(IsValid(DCM_ImageComments, Repeat("x", 10241)));
+
+  EXPECT_TRUE(IsValid(DCM_OperatorsName, Repeat("a", 64) + "=" + Repeat("b", 64)));   // per component group
+  EXPECT_EQ("longer than the 64 characters that PN holds in each component group",
+            Problem(DCM_OperatorsName, "Doe^J=" + Repeat("b", 65)));
+}
+
+
+TEST(AttributeList, NotUtf8)
+{
+  EXPECT_TRUE(IsValid(DCM_ImageComments, "Gr\xC3\xB6\xC3\x9F" "e \xE2\x82\xAC"));
+  EXPECT_EQ("it is not valid UTF-8", Problem(DCM_ImageComments, "Gr\xF6\xDF" "e"));   // Latin-1
+  EXPECT_EQ("it is not valid UTF-8", Problem(DCM_ProtocolName, "a\xC3"));            // cut sequence
+  EXPECT_EQ("it is not valid UTF-8", Problem(DCM_ProtocolName, "\xED\xA0\x80"));     // surrogate
+}
+
+
 TEST(AttributeList, CodeString)
 {
   EXPECT_TRUE(IsValid(DCM_BodyPartExamined, "BRAIN"));
@@ -114,6 +155,8 @@ TEST(AttributeList, SetRefusesWithTheOriginAndTheLabel)
   AttributeList list("\"Tags\"");
   EXPECT_CONVERSION_ERROR(list.Set(DCM_SeriesNumber, "1.5", "SeriesNumber (0020,0011)"), InvalidInput,
                           "\"Tags\": \"1.5\" is not a valid value for SeriesNumber (0020,0011) (VR IS)");
+  EXPECT_CONVERSION_ERROR(list.Set(DCM_ProtocolName, Repeat("p", 65), "ProtocolName (0018,1030)"), InvalidInput,
+                          "(VR LO): longer than the 64 characters that LO holds");
   EXPECT_CONVERSION_ERROR(list.Set(DCM_ReferencedSeriesSequence, "", "ReferencedSeriesSequence"), InvalidInput,
                           "does not hold a text value");
   EXPECT_TRUE(list.IsEmpty());   // nothing refused was kept
@@ -164,6 +207,19 @@ TEST(AttributeList, ApplyToWritesAndReplaces)
   OFString second;
   ASSERT_TRUE(dataset.findAndGetOFString(DCM_ScanOptions, second, 1).good());
   EXPECT_EQ("FS", std::string(second.c_str()));
+}
+
+
+TEST(TagOverrides, NewRefusalsOfTheAttributeList)
+{
+  Json::Value tags(Json::objectValue);
+  tags["ProtocolName"] = Repeat("p", 65);
+  EXPECT_CONVERSION_ERROR(TagOverrides::Parse(tags), InvalidInput,
+                          "\"Tags\": \"" + Repeat("p", 65) + "\" is not a valid value for ProtocolName");
+
+  Json::Value latin1(Json::objectValue);
+  latin1["ImageComments"] = "Gr\xF6\xDF" "e";
+  EXPECT_CONVERSION_ERROR(TagOverrides::Parse(latin1), InvalidInput, "not valid UTF-8");
 }
 
 

@@ -1,6 +1,7 @@
 #include "Metadata/AttributeList.h"
 
 #include "Common/ConversionError.h"
+#include "Dicom/DicomValues.h"
 
 #include <dcmtk/dcmdata/dcelem.h>
 #include <dcmtk/dcmdata/dcitem.h>
@@ -13,6 +14,75 @@ namespace NiftiToDicom
 {
   namespace
   {
+    std::vector<std::string> Split(const std::string& s, char separator)
+    {
+      std::vector<std::string> result;
+      size_t start = 0;
+      for (;;)
+      {
+        const size_t end = s.find(separator, start);
+        result.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos)
+        {
+          return result;
+        }
+        start = end + 1;
+      }
+    }
+
+
+    bool IsLongerThan(const std::string& value, size_t maxCharacters)
+    {
+      return DicomValues::TruncateUtf8(value, maxCharacters) != value;
+    }
+
+
+    // DCMTK 3.6.7 does not check the length of the character-string VRs,
+    // which is counted in characters and so depends on the character set
+    bool CheckLength(std::string& problem, DcmEVR vr, const std::string& value)
+    {
+      size_t maxCharacters = 0;
+      bool multiValued = true;
+      switch (vr)
+      {
+        case EVR_LO:
+          maxCharacters = 64;
+          break;
+        case EVR_SH:
+          maxCharacters = 16;
+          break;
+        case EVR_PN:
+          maxCharacters = 64;   // per component group
+          break;
+        case EVR_ST:
+          maxCharacters = 1024;
+          multiValued = false;  // a backslash is a character like any other there
+          break;
+        case EVR_LT:
+          maxCharacters = 10240;
+          multiValued = false;
+          break;
+        default:
+          return true;
+      }
+
+      const std::vector<std::string> values = (multiValued ? Split(value, '\\') : std::vector<std::string>(1, value));
+      for (const std::string& v : values)
+      {
+        for (const std::string& part : (vr == EVR_PN ? Split(v, '=') : std::vector<std::string>(1, v)))
+        {
+          if (IsLongerThan(part, maxCharacters))
+          {
+            problem = "longer than the " + std::to_string(maxCharacters) + " characters that " +
+              DcmVR(vr).getVRName() + (vr == EVR_PN ? " holds in each component group" : " holds");
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+
     // PS3.5 Table 6.2-1 lets the seconds of a TM be 60 (a leap second),
     // which DCMTK 3.6.7 refuses: what DCMTK checks has 59 instead
     std::string WithoutLeapSeconds(const std::string& times)
@@ -46,6 +116,13 @@ namespace NiftiToDicom
   {
     problem.clear();
 
+    // The output declares ISO_IR 192; ToValidUtf8() changes only what is not UTF-8
+    if (DicomValues::ToValidUtf8(value) != value)
+    {
+      problem = "it is not valid UTF-8";
+      return false;
+    }
+
     const DcmTag dcmTag(tag);
     const DcmEVR vr = dcmTag.getEVR();
     if (vr == EVR_UNKNOWN || vr == EVR_SQ)
@@ -62,7 +139,7 @@ namespace NiftiToDicom
       return false;
     }
 
-    return true;
+    return CheckLength(problem, vr, value);
   }
 
 

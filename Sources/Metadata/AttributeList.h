@@ -15,7 +15,10 @@ namespace NiftiToDicom
   // so that writing them later cannot fail for a reason the client could fix.
   //
   // What is refused: what DCMTK's checkValue() refuses (e.g. "1.5" for IS,
-  // "noon" for TM, a 17-character CS), except a leap second in a TM.
+  // "noon" for TM, a 17-character CS), plus what DCMTK 3.6.7 leaves out for
+  // the character-string VRs: bytes that are not UTF-8 (the output declares
+  // ISO_IR 192) and values longer, in characters, than their VR holds (LO 64,
+  // SH 16, ST 1024, LT 10240, each PN component group 64).
   class AttributeList
   {
   public:
@@ -34,7 +37,8 @@ namespace NiftiToDicom
     void Set(const DcmTagKey& tag, const std::string& value, const std::string& label);
 
     // Whether "value" fits the VR of "tag". If not, "problem" explains what
-    // the VR does not say, and is left empty for what checkValue() refuses.
+    // DCMTK does not ("not valid UTF-8", "longer than..."), and is left
+    // empty for what checkValue() refuses, whose reason the VR says.
     static bool Check(std::string& problem, const DcmTagKey& tag, const std::string& value);
 
     bool Lookup(std::string& value, const DcmTagKey& tag) const;
