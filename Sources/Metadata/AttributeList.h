@@ -15,10 +15,12 @@ namespace NiftiToDicom
   // so that writing them later cannot fail for a reason the client could fix.
   //
   // What is refused: what DCMTK's checkValue() refuses (e.g. "1.5" for IS,
-  // "noon" for TM, a 17-character CS), plus what DCMTK 3.6.7 leaves out for
-  // the character-string VRs: bytes that are not UTF-8 (the output declares
-  // ISO_IR 192) and values longer, in characters, than their VR holds (LO 64,
-  // SH 16, ST 1024, LT 10240, each PN component group 64).
+  // "noon" for TM, a 17-character CS) except a leap second in a TM, which
+  // PS3.5 allows; plus what DCMTK 3.6.7 leaves out for the character-string
+  // VRs: bytes that are not UTF-8 (the output declares ISO_IR 192) and
+  // values longer, in characters, than their VR holds (LO 64, SH 16,
+  // ST 1024, LT 10240, each PN component group 64). Control characters in
+  // LO/SH are not refused: "Tags" has always accepted them.
   class AttributeList
   {
   public:
