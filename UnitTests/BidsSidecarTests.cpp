@@ -401,6 +401,7 @@ TEST(BidsSidecar, AcquisitionTime)
   EXPECT_EQ("131934.087500", MapOne("AcquisitionTime", "\"13:19:34.087500\"", DCM_AcquisitionTime));
   EXPECT_EQ("080500", MapOne("AcquisitionTime", "\"08:05:00\"", DCM_AcquisitionTime));
   EXPECT_EQ("235959.5", MapOne("AcquisitionTime", "\"23:59:59.5\"", DCM_AcquisitionTime));
+  EXPECT_EQ("235960.5", MapOne("AcquisitionTime", "\"23:59:60.5\"", DCM_AcquisitionTime));   // a leap second
 
   // DICOM times stop at microseconds
   const BidsSidecar sidecar = ParseSidecar("{\"AcquisitionTime\": \"13:19:34.0875001234\"}");

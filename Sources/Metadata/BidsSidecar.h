@@ -1,36 +1,28 @@
 #pragma once
 
-#include <dcmtk/dcmdata/dctagkey.h>
+#include "Metadata/AttributeList.h"
 
 #include <json/value.h>
 
 #include <string>
-#include <utility>
 #include <vector>
-
-class DcmItem;
 
 namespace NiftiToDicom
 {
   // The acquisition parameters of a BIDS JSON sidecar (as dcm2niix writes
   // it next to a NIfTI file), as the DICOM attributes of the MR modules.
   // BIDS gives times in seconds where DICOM wants milliseconds: the values
-  // are converted here, and each one is ready for putAndInsertString().
+  // are converted here (BidsValues), after the table of the keys
+  // (BidsKeyTable), and each one is ready for putAndInsertString().
   class BidsSidecar
   {
   private:
-    std::vector<std::pair<DcmTagKey, std::string> > attributes_;   // sorted by tag
-    std::vector<std::string> warnings_;
+    AttributeList             attributes_{"BIDS sidecar"};
+    std::vector<std::string>  warnings_;
+    std::string               seriesDescription_;
 
-    bool    hasRepetitionTime_ = false;
-    double  repetitionTimeMs_ = 0;
-    bool    hasEchoTime_ = false;
-    double  echoTimeMs_ = 0;
-    bool    hasFlipAngle_ = false;
-    double  flipAngle_ = 0;
-    bool    hasMagneticFieldStrength_ = false;
-    double  magneticFieldStrength_ = 0;
-    std::string seriesDescription_;
+    // The value a DICOM reader gets back from the DS of "tag"
+    bool GetDecimal(double& value, const DcmTagKey& tag) const;
 
   public:
     // "sidecar" must be a JSON object (null gives an empty sidecar). Throws
@@ -41,27 +33,35 @@ namespace NiftiToDicom
 
     bool IsEmpty() const
     {
-      return attributes_.empty();
+      return attributes_.IsEmpty();
     }
 
     // (tag, value) pairs: DS formatted by DicomValues::FormatDecimal, IS as
     // integers, CS upper-case, several values separated by backslashes,
     // texts cut to the maximum length of their VR (in characters)
-    const std::vector<std::pair<DcmTagKey, std::string> >& GetAttributes() const
+    // sorted by tag
+    const AttributeList::Entries& GetAttributes() const
     {
-      return attributes_;
+      return attributes_.GetEntries();
     }
 
     // The value of "tag", if the sidecar gives one
-    bool Lookup(std::string& value, const DcmTagKey& tag) const;
+    bool Lookup(std::string& value, const DcmTagKey& tag) const
+    {
+      return attributes_.Lookup(value, tag);
+    }
 
     const std::vector<std::string>& GetWarnings() const
     {
       return warnings_;
     }
 
-    // Puts every attribute into "item", replacing the values it had
-    void ApplyTo(DcmItem& item) const;
+    // Puts every attribute into "item", replacing the values it had.
+    // Throws ConversionError(Internal) if DCMTK cannot set one.
+    void ApplyTo(DcmItem& item) const
+    {
+      attributes_.ApplyTo(item);
+    }
 
     // (0018,0080), in milliseconds
     bool GetRepetitionTimeMs(double& value) const;

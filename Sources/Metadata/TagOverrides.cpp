@@ -5,13 +5,10 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
-#include <dcmtk/dcmdata/dcelem.h>
-#include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dctag.h>
 
 #include <cctype>
 #include <cstdio>
-#include <memory>
 
 namespace NiftiToDicom
 {
@@ -136,44 +133,9 @@ namespace NiftiToDicom
                               (key == DCM_Modality ? std::string(" (use the \"Modality\" field)") : std::string()));
       }
 
-      const std::string value = JsonScalarToString(name, tags[name]);
-
-      std::unique_ptr<DcmElement> element(DcmItem::newDicomElement(tag));
-      if (element.get() == nullptr ||
-          element->putString(value.c_str()).bad() ||
-          element->checkValue("1-n", OFTrue /* old format */).bad())
-      {
-        throw ConversionError(ErrorKind::InvalidInput,
-                              "\"Tags\": \"" + value + "\" is not a valid value for " + label + " (VR " +
-                              tag.getVRName() + ")");
-      }
-
-      result.values_.push_back(std::make_pair(key, value));
+      result.values_.Set(key, JsonScalarToString(name, tags[name]), label);
     }
 
     return result;
-  }
-
-
-  bool TagOverrides::Lookup(std::string& value, const DcmTagKey& tag) const
-  {
-    for (const auto& entry : values_)
-    {
-      if (entry.first == tag)
-      {
-        value = entry.second;
-        return true;
-      }
-    }
-    return false;
-  }
-
-
-  void TagOverrides::ApplyTo(DcmItem& target) const
-  {
-    for (const auto& entry : values_)
-    {
-      target.putAndInsertString(DcmTag(entry.first), entry.second.c_str(), OFTrue);
-    }
   }
 }

@@ -1,14 +1,10 @@
 #pragma once
 
-#include <dcmtk/dcmdata/dctagkey.h>
+#include "Metadata/AttributeList.h"
 
 #include <json/value.h>
 
 #include <string>
-#include <utility>
-#include <vector>
-
-class DcmItem;
 
 namespace NiftiToDicom
 {
@@ -19,21 +15,31 @@ namespace NiftiToDicom
   class TagOverrides
   {
   private:
-    std::vector<std::pair<DcmTagKey, std::string> > values_;
+    AttributeList values_{"\"Tags\""};
 
   public:
-    // Throws ConversionError(InvalidInput) naming the offending entry.
+    // Throws ConversionError(InvalidInput) naming the offending entry; a
+    // value must fit the VR of its attribute (AttributeList::Set). An
+    // attribute named twice ("SeriesNumber" and "0020,0011") gets the value
+    // of the name that comes last in JSON member order.
     static TagOverrides Parse(const Json::Value& tags);
 
     bool IsEmpty() const
     {
-      return values_.empty();
+      return values_.IsEmpty();
     }
 
     // The override of "tag", if any
-    bool Lookup(std::string& value, const DcmTagKey& tag) const;
+    bool Lookup(std::string& value, const DcmTagKey& tag) const
+    {
+      return values_.Lookup(value, tag);
+    }
 
-    void ApplyTo(DcmItem& target) const;
+    // Throws ConversionError(Internal) if DCMTK cannot set a value
+    void ApplyTo(DcmItem& target) const
+    {
+      values_.ApplyTo(target);
+    }
 
     static DcmTagKey ParseTagName(const std::string& name);
   };

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <dcmtk/dcmdata/dctagkey.h>
+
+#include <string>
+
+namespace NiftiToDicom
+{
+  // How the value of a BIDS key becomes a DICOM value
+  enum class BidsValueKind
+  {
+    SecondsAsMilliseconds,   // number of seconds in BIDS, DS of milliseconds in DICOM
+    Decimal,                 // number, DS in the same unit
+    Integer,                 // whole number, IS
+    Text,                    // string, one LO/SH/ST/LT value
+    TextList,                // string or list of strings, LO values
+    Code,                    // string, one CS value
+    CodeList,                // string ("GR_IR", "PFP\\FS") or list of strings, CS values
+    Time,                    // "HH:MM:SS.ffffff", TM
+    PhaseEncodingDirection,  // "i", "j-"...: (0018,1312) ROW or COL
+    PhaseEncodingAxis,       // "i", "j" or "k": idem
+    InPlanePhaseEncoding     // "ROW" or "COL", as dcm2niix copies it from the DICOM
+  };
+
+
+  // One BIDS key that a DICOM attribute holds
+  struct BidsKey
+  {
+    const char*    key;
+    DcmTagKey      tag;
+    BidsValueKind  kind;
+    const char*    vr;
+    size_t         maxLength;          // characters per value (texts and codes)
+    const char*    expected;           // for the error messages
+    double         millisecondsAbove;  // SecondsAsMilliseconds: larger values look like milliseconds
+
+    // "\"EchoTime\" ((0018,0081), DS)", for the warnings
+    std::string Describe() const;
+  };
+
+
+  // The BIDS keys (of dcm2niix's sidecars) that this plugin maps to DICOM
+  // attributes of the MR modules
+  class BidsKeyTable
+  {
+  public:
+    // nullptr if "key" has no DICOM attribute
+    static const BidsKey* Find(const std::string& key);
+
+    // Keys decided by the plugin from the request and the NIfTI, which a
+    // sidecar's value neither sets nor needs a warning for
+    static bool IsLeftToThePlugin(const std::string& key);
+  };
+}
