@@ -40,6 +40,26 @@ namespace NiftiToDicom
       return buffer;
     }
 
+    const char* SourceName(NiftiSource source)
+    {
+      switch (source)
+      {
+        case NiftiSource::Upload: return "Upload";
+        case NiftiSource::Path:   return "Path";
+        default:                  return "Inline";
+      }
+    }
+
+    const char* ModalityName(OutputModality modality)
+    {
+      switch (modality)
+      {
+        case OutputModality::MR: return "MR";
+        case OutputModality::CT: return "CT";
+        default:                 return "";
+      }
+    }
+
     ConversionError TooLargeUpload(size_t bytes, size_t maxNiftiBytes)
     {
       return ConversionError(ErrorKind::TooLarge,
@@ -157,7 +177,7 @@ namespace NiftiToDicom
     }
     else if (sidecar.isObject())
     {
-      request.sidecar = sidecar;
+      request.SetSidecar(sidecar);
     }
     else if (!sidecar.isNull())
     {
@@ -250,6 +270,67 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::InvalidInput, "The field \"Nifti\" is empty: no NIfTI file was sent");
     }
 
+    return request;
+  }
+
+
+  void ImportRequest::SetSidecar(const Json::Value& sidecar)
+  {
+    this->sidecar = BidsSidecar::Parse(sidecar);
+    sidecarJson = sidecar;
+  }
+
+
+  Json::Value ImportRequest::ToJson() const
+  {
+    Json::Value json(Json::objectValue);
+    json["Source"] = SourceName(source);
+    json["Upload"] = upload;
+    json["Path"] = path;
+    json["ParentStudy"] = parentStudy;
+    json["SeriesDescription"] = seriesDescription;
+    json["Filename"] = filename;
+    json["Modality"] = ModalityName(modality);
+    json["Tags"] = tagsJson;
+    json["Sidecar"] = sidecarJson;
+    json["SendTo"] = sendTo.ToJson();
+    json["Output"] = outputJson;
+    json["ReferenceSeries"] = referenceSeries;
+    json["Bval"] = bval;
+    json["Bvec"] = bvec;
+    return json;
+  }
+
+
+  ImportRequest ImportRequest::FromJson(const Json::Value& json)
+  {
+    if (!json.isObject())
+    {
+      throw ConversionError(ErrorKind::InvalidInput, "The saved import is not a JSON object");
+    }
+
+    ImportRequest request;
+    const std::string source = json["Source"].asString();
+    request.source = (source == "Upload") ? NiftiSource::Upload :
+      (source == "Path") ? NiftiSource::Path : NiftiSource::Inline;
+    request.upload = json["Upload"].asString();
+    request.path = json["Path"].asString();
+    request.parentStudy = json["ParentStudy"].asString();
+    request.seriesDescription = json["SeriesDescription"].asString();
+    request.filename = json["Filename"].asString();
+    const std::string modality = json["Modality"].asString();
+    request.modality = (modality == "MR") ? OutputModality::MR :
+      (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
+    request.tagsJson = json["Tags"];
+    request.tags = TagOverrides::Parse(request.tagsJson);
+    request.SetSidecar(json["Sidecar"]);
+    request.hasSendTo = true;
+    request.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
+    request.outputJson = json["Output"].isNull() ? Json::Value(Json::objectValue) : json["Output"];
+    request.output = OutputRequest::Parse(request.outputJson);
+    request.referenceSeries = json["ReferenceSeries"].asString();
+    request.bval = json["Bval"].asString();
+    request.bvec = json["Bvec"].asString();
     return request;
   }
 }

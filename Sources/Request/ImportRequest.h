@@ -1,7 +1,8 @@
 #pragma once
 
-#include "Request/OutputRequest.h"
+#include "Metadata/BidsSidecar.h"
 #include "Metadata/TagOverrides.h"
+#include "Request/OutputRequest.h"
 #include "Request/SendTo.h"
 
 #include <string>
@@ -24,25 +25,29 @@ namespace NiftiToDicom
   };
 
   // The body of POST /nifti/import, validated. The NIfTI bytes are decoded
-  // from base64 once, here, and then moved along (never copied).
+  // from base64 once, here, and then moved along (never copied). The plugin
+  // then completes it (the study's Orthanc ID, the files behind upload IDs,
+  // the default destinations) and hands this one value to the import job,
+  // which saves it with ToJson().
   struct ImportRequest
   {
     NiftiSource               source = NiftiSource::Inline;
     std::string               nifti;             // Inline: .nii or .nii.gz bytes
     std::string               upload;            // Upload: its ID
-    std::string               path;              // Path: as given
-    std::string               parentStudy;       // Orthanc ID or StudyInstanceUID
+    std::string               path;              // Path: as given (the plugin makes it canonical)
+    std::string               parentStudy;       // Orthanc ID or StudyInstanceUID (the plugin resolves it)
     std::string               seriesDescription; // may be empty
     std::string               filename;          // may be empty
     OutputModality            modality = OutputModality::Auto;
     TagOverrides              tags;
-    Json::Value               tagsJson;          // "Tags" as sent, to hand to a job
+    Json::Value               tagsJson;          // "Tags" as sent, for ToJson()
     OutputRequest             output;            // "Type" and its options, checked
-    Json::Value               outputJson;        // the same fields as sent, to hand to a job
+    Json::Value               outputJson;        // the same fields as sent, for ToJson()
     std::string               referenceSeries;   // Orthanc ID of the source series, or empty
     std::string               bval;              // FSL bval: the text, or an upload ID
     std::string               bvec;              // FSL bvec: the text, or an upload ID
-    Json::Value               sidecar;           // object, or null
+    BidsSidecar               sidecar;           // parsed once, from sidecarJson
+    Json::Value               sidecarJson;       // object, or null
     std::string               sidecarUpload;     // upload ID of the sidecar, or empty
     bool                      hasSendTo = false;
     SendTo                    sendTo;
@@ -53,5 +58,18 @@ namespace NiftiToDicom
     // Throws ConversionError: InvalidInput for malformed bodies, TooLarge when
     // the decoded file would exceed maxNiftiBytes.
     static ImportRequest Parse(const void* body, size_t size, size_t maxNiftiBytes);
+
+    // "sidecar": a JSON object or null; throws ConversionError(InvalidInput)
+    // as BidsSidecar::Parse() does
+    void SetSidecar(const Json::Value& sidecar);
+
+    // What an import needs to run again (saved jobs): the fields once
+    // completed by the plugin, without the inline bytes, the flags of the
+    // HTTP request and the warnings. The keys are those of the saved jobs
+    // of earlier versions, which FromJson() must still read.
+    Json::Value ToJson() const;
+
+    // Throws ConversionError(InvalidInput) for values ToJson() cannot write
+    static ImportRequest FromJson(const Json::Value& json);
   };
 }
