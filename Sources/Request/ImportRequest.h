@@ -44,13 +44,13 @@ namespace NiftiToDicom
     OutputRequest             output;            // "Type" and its options, checked
     Json::Value               outputJson;        // the same fields as sent, for ToJson()
     std::string               referenceSeries;   // Orthanc ID of the source series, or empty
-    std::string               bval;              // FSL bval: the text, or an upload ID
-    std::string               bvec;              // FSL bvec: the text, or an upload ID
+    std::string               bval;              // FSL bval: the text, or an upload ID (the plugin reads it)
+    std::string               bvec;              // FSL bvec: the text, or an upload ID (the plugin reads it)
     BidsSidecar               sidecar;           // parsed once, from sidecarJson
     Json::Value               sidecarJson;       // object, or null
-    std::string               sidecarUpload;     // upload ID of the sidecar, or empty
+    std::string               sidecarUpload;     // upload ID of the sidecar (the plugin reads it), or empty
     bool                      hasSendTo = false;
-    SendTo                    sendTo;
+    SendTo                    sendTo;            // without "SendTo": the plugin's DefaultSendTo
     bool                      asynchronous = false;
     int                       priority = 0;
     std::vector<std::string>  warnings;
