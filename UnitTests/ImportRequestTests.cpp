@@ -1,4 +1,5 @@
 #include "Request/ImportRequest.h"
+#include "Request/Base64.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>

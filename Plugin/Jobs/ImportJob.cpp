@@ -7,6 +7,7 @@
 #include "Orthanc/SeriesRouter.h"
 #include "Uploads/UploadStore.h"
 
+#include "Plan/SeriesOptionsBuilder.h"
 #include "Request/ServerPathPolicy.h"
 
 #include <Logging.h>
@@ -14,10 +15,7 @@
 
 #include <Toolbox.h>
 
-#include <dcmtk/dcmdata/dcdeftag.h>
-
 #include <algorithm>
-#include <cstdlib>
 
 namespace NiftiToDicomPlugin
 {
@@ -32,96 +30,14 @@ namespace NiftiToDicomPlugin
       static const char* const NAMES[] = { "Start", "Converting", "Sending", "Done", "Failed" };
       return NAMES[stage];
     }
-
-    const char* SourceName(NiftiSource source)
-    {
-      switch (source)
-      {
-        case NiftiSource::Upload: return "Upload";
-        case NiftiSource::Path:   return "Path";
-        default:                  return "Inline";
-      }
-    }
-
-    const char* ModalityName(OutputModality modality)
-    {
-      switch (modality)
-      {
-        case OutputModality::MR: return "MR";
-        case OutputModality::CT: return "CT";
-        default:                 return "";
-      }
-    }
-
-    Modality ChooseModality(OutputModality requested, const ParentStudy& parent)
-    {
-      switch (requested)
-      {
-        case OutputModality::CT:
-          return Modality::CT;
-        case OutputModality::MR:
-          return Modality::MR;
-        default:
-          // Follow what the study was acquired with: CT gets CT, anything else MR
-          return (parent.modalities.count("CT") > 0 && parent.modalities.count("MR") == 0) ?
-            Modality::CT : Modality::MR;
-      }
-    }
   }
 
 
-  Json::Value ImportParameters::ToJson() const
-  {
-    Json::Value json(Json::objectValue);
-    json["Source"] = SourceName(source);
-    json["Upload"] = upload;
-    json["Path"] = path;
-    json["ParentStudy"] = parentStudyId;
-    json["SeriesDescription"] = seriesDescription;
-    json["Filename"] = filename;
-    json["Modality"] = ModalityName(modality);
-    json["Tags"] = tags;
-    json["Sidecar"] = sidecar;
-    json["SendTo"] = sendTo.ToJson();
-    json["Output"] = output;
-    json["ReferenceSeries"] = referenceSeries;
-    json["Bval"] = bval;
-    json["Bvec"] = bvec;
-    json["SeriesInstanceUID"] = seriesInstanceUid;
-    json["DeleteUploadOnSuccess"] = deleteUploadOnSuccess;
-    return json;
-  }
-
-
-  ImportParameters ImportParameters::FromJson(const Json::Value& json)
-  {
-    ImportParameters p;
-    const std::string source = json["Source"].asString();
-    p.source = (source == "Upload") ? NiftiSource::Upload : (source == "Path") ? NiftiSource::Path : NiftiSource::Inline;
-    p.upload = json["Upload"].asString();
-    p.path = json["Path"].asString();
-    p.parentStudyId = json["ParentStudy"].asString();
-    p.seriesDescription = json["SeriesDescription"].asString();
-    p.filename = json["Filename"].asString();
-    const std::string modality = json["Modality"].asString();
-    p.modality = (modality == "MR") ? OutputModality::MR : (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
-    p.tags = json["Tags"];
-    p.sidecar = json["Sidecar"];
-    p.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
-    p.output = json["Output"];
-    p.referenceSeries = json["ReferenceSeries"].asString();
-    p.bval = json["Bval"].asString();
-    p.bvec = json["Bvec"].asString();
-    p.seriesInstanceUid = json["SeriesInstanceUID"].asString();
-    p.deleteUploadOnSuccess = json["DeleteUploadOnSuccess"].asBool();
-    return p;
-  }
-
-
-  ImportJob::ImportJob(const ImportParameters& parameters, const PluginConfiguration& configuration,
-                       std::string&& inlineNifti) :
-    parameters_(parameters),
-    inlineNifti_(std::move(inlineNifti)),
+  ImportJob::ImportJob(ImportRequest&& request, const PluginConfiguration& configuration,
+                       const std::string& seriesInstanceUid, bool deleteUploadOnSuccess) :
+    request_(std::move(request)),
+    seriesInstanceUid_(seriesInstanceUid),
+    deleteUploadOnSuccess_(deleteUploadOnSuccess),
     configuration_(configuration),
     wholeSeriesAtOnce_(false),
     stage_(Stage::Start),
@@ -145,15 +61,15 @@ namespace NiftiToDicomPlugin
   {
     // Held from submission until the job ends: Orthanc keeps finished jobs in
     // its history, and their uploads must then expire and be deletable
-    if (parameters_.source == NiftiSource::Upload && hold != holdsUpload_)
+    if (request_.source == NiftiSource::Upload && hold != holdsUpload_)
     {
       if (hold)
       {
-        UploadStore::Get().Acquire(parameters_.upload);
+        UploadStore::Get().Acquire(request_.upload);
       }
       else
       {
-        UploadStore::Get().Release(parameters_.upload);
+        UploadStore::Get().Release(request_.upload);
       }
       holdsUpload_ = hold;
     }
@@ -181,19 +97,19 @@ namespace NiftiToDicomPlugin
   {
     // A run interrupted by a hard stop of Orthanc may have left instances of
     // the series this job always writes (its SeriesInstanceUID is fixed)
-    if (parameters_.seriesInstanceUid.empty())
+    if (seriesInstanceUid_.empty())
     {
       return;
     }
 
-    const std::string deleted = RestHelpers::DeleteSeriesByUid(parameters_.seriesInstanceUid);
+    const std::string deleted = RestHelpers::DeleteSeriesByUid(seriesInstanceUid_);
     if (!deleted.empty())
     {
       LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted << ", left over by an interrupted run of this import";
     }
 
     // Whatever this run does next, that earlier run's partial series is gone
-    ImportJournal::Get().Remove(parameters_.seriesInstanceUid);
+    ImportJournal::Get().Remove(seriesInstanceUid_);
   }
 
 
@@ -202,78 +118,49 @@ namespace NiftiToDicomPlugin
     DeleteLeftovers();
 
     std::string bytes;
-    switch (parameters_.source)
+    switch (request_.source)
     {
       case NiftiSource::Upload:
-        bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(parameters_.upload),
-                                      "upload " + parameters_.upload +
-                                      (parameters_.filename.empty() ? std::string() : " (" + parameters_.filename + ")"),
+        bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(request_.upload),
+                                      "upload " + request_.upload +
+                                      (request_.filename.empty() ? std::string() : " (" + request_.filename + ")"),
                                       configuration_.GetMaximumVolumeBytes());
         break;
       case NiftiSource::Path:
       {
         // Checked again: the file may have changed since the job was submitted
         const ServerPathPolicy policy(configuration_.GetAllowedDirectories());
-        bytes = NiftiVolume::ReadFile(policy.Resolve(parameters_.path), "\"" + parameters_.path + "\"",
+        bytes = NiftiVolume::ReadFile(policy.Resolve(request_.path), "\"" + request_.path + "\"",
                                       configuration_.GetMaximumVolumeBytes());
         break;
       }
       default:
-        bytes.swap(inlineNifti_);
+        bytes.swap(request_.nifti);
         break;
     }
 
     volume_.reset(new NiftiVolume(std::move(bytes), configuration_.GetMaximumVolumeBytes()));
-    parent_.reset(new ParentStudy(ParentStudyLookup::Find(parameters_.parentStudyId)));
+    parent_.reset(new ParentStudy(ParentStudyLookup::Find(request_.parentStudy)));
 
-    SeriesOptions options;
-    options.modality = ChooseModality(parameters_.modality, *parent_);
-
-    options.sidecar = BidsSidecar::Parse(parameters_.sidecar);
-    if (!parameters_.bval.empty())
+    ImportContext context;
+    context.parentModalities = parent_->modalities;
+    context.usedSeriesNumbers = parent_->seriesNumbers;
+    context.seriesInstanceUid = seriesInstanceUid_;
+    if (!request_.referenceSeries.empty())
     {
-      options.diffusion = std::make_shared<DiffusionTable>(
-        DiffusionTable::Parse(parameters_.bval, parameters_.bvec, volume_->GetTimePoints()));
-    }
-
-    if (!parameters_.referenceSeries.empty())
-    {
-      std::string referenceModality;
-      options.reference = ReferenceSeriesLookup::Read(referenceModality, warnings_, parameters_.referenceSeries,
+      context.reference = ReferenceSeriesLookup::Read(context.referenceModality, warnings_, request_.referenceSeries,
                                                       SeriesGeometry(volume_->GetHeader()));
-      options.hasReference = true;
-      if (parameters_.modality == OutputModality::Auto && (referenceModality == "CT" || referenceModality == "MR"))
-      {
-        options.modality = (referenceModality == "CT") ? Modality::CT : Modality::MR;
-      }
+      context.hasReference = true;
     }
 
-    // After the modality: a classic series is an MR or a CT Image
-    const std::vector<std::string> outputWarnings =
-      OutputRequest::Parse(parameters_.output).ApplyTo(options, volume_->GetHeader());
-    warnings_.insert(warnings_.end(), outputWarnings.begin(), outputWarnings.end());
-
-    options.seriesDescription = parameters_.seriesDescription;
-    options.sourceFilename = parameters_.filename;
-    options.seriesInstanceUid = parameters_.seriesInstanceUid;
-    options.tags = TagOverrides::Parse(parameters_.tags);
-
-    // A SeriesNumber given in "Tags" wins; otherwise reserve a free one
-    std::string requestedNumber;
-    if (options.tags.Lookup(requestedNumber, DCM_SeriesNumber))
-    {
-      options.seriesNumber = atoi(requestedNumber.c_str());
-      if (parent_->seriesNumbers.count(options.seriesNumber) > 0)
-      {
-        warnings_.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
-                            "series of the study");
-      }
-    }
-    else
+    SeriesOptionsBuilder builder(request_, volume_->GetHeader(), context);
+    warnings_.insert(warnings_.end(), builder.GetWarnings().begin(), builder.GetWarnings().end());
+    if (!builder.HasSeriesNumber())
     {
       reservation_.reset(new SeriesNumberReservation(parent_->orthancId));
-      options.seriesNumber = reservation_->GetNumber();
+      builder.SetSeriesNumber(reservation_->GetNumber());
     }
+    SeriesOptions options = builder.TakeOptions();
 
     LOG(INFO) << "NIfTI-to-DICOM: importing a " << volume_->GetWidth() << "x" << volume_->GetHeight() << "x"
               << volume_->GetDepth() << "x" << volume_->GetTimePoints() << " "
@@ -328,14 +215,14 @@ namespace NiftiToDicomPlugin
     LOG(INFO) << "NIfTI-to-DICOM: stored series " << store_->GetSeriesId() << " (" << summary.instancesCount
               << " instances, " << result_["Warnings"].size() << " warnings)";
 
-    stage_ = parameters_.sendTo.IsEmpty() ? Stage::Done : Stage::Sending;
+    stage_ = request_.sendTo.IsEmpty() ? Stage::Done : Stage::Sending;
   }
 
 
   void ImportJob::Send()
   {
     const std::vector<std::string> instances = store_->GetInstances();
-    result_["SendTo"] = SeriesRouter::Send(instances, parameters_.sendTo, configuration_);
+    result_["SendTo"] = SeriesRouter::Send(instances, request_.sendTo, configuration_);
     for (const Json::Value& destination : result_["SendTo"])
     {
       if (!destination["Success"].asBool())
@@ -392,9 +279,9 @@ namespace NiftiToDicomPlugin
 
       // The series is complete (and sent): its sources are no longer needed
       Release();
-      if (parameters_.deleteUploadOnSuccess)
+      if (deleteUploadOnSuccess_)
       {
-        UploadStore::Get().Delete(parameters_.upload);
+        UploadStore::Get().Delete(request_.upload);
       }
       return OrthancPluginJobStepStatus_Success;
     }
@@ -484,34 +371,34 @@ namespace NiftiToDicomPlugin
   Json::Value ImportJob::GetContent()
   {
     Json::Value content(Json::objectValue);
-    content["ParentStudy"] = parameters_.parentStudyId;
+    content["ParentStudy"] = request_.parentStudy;
 
     Json::Value source(Json::objectValue);
-    switch (parameters_.source)
+    switch (request_.source)
     {
       case NiftiSource::Upload:
-        source["Upload"] = parameters_.upload;
+        source["Upload"] = request_.upload;
         break;
       case NiftiSource::Path:
-        source["Path"] = parameters_.path;
+        source["Path"] = request_.path;
         break;
       default:
-        source["Inline"] = static_cast<Json::UInt64>(inlineNifti_.size());
+        source["Inline"] = static_cast<Json::UInt64>(request_.nifti.size());
         break;
     }
     content["Source"] = source;
 
-    if (!parameters_.filename.empty())
+    if (!request_.filename.empty())
     {
-      content["Filename"] = parameters_.filename;
+      content["Filename"] = request_.filename;
     }
-    if (!parameters_.sidecar.isNull())
+    if (!request_.sidecarJson.isNull())
     {
-      content["Sidecar"] = parameters_.sidecar;
+      content["Sidecar"] = request_.sidecarJson;
     }
-    if (!parameters_.sendTo.IsEmpty())
+    if (!request_.sendTo.IsEmpty())
     {
-      content["Destinations"] = parameters_.sendTo.ToJson();
+      content["Destinations"] = request_.sendTo.ToJson();
     }
 
     content["InstancesCount"] = static_cast<Json::Int64>(total_);
@@ -536,12 +423,14 @@ namespace NiftiToDicomPlugin
 
   bool ImportJob::Serialize(Json::Value& target)
   {
-    if (parameters_.source == NiftiSource::Inline)
+    if (request_.source == NiftiSource::Inline)
     {
       return false;  // the bytes live in memory only
     }
     target = Json::Value(Json::objectValue);
-    target["Parameters"] = parameters_.ToJson();
+    target["Parameters"] = request_.ToJson();
+    target["Parameters"]["SeriesInstanceUID"] = seriesInstanceUid_;
+    target["Parameters"]["DeleteUploadOnSuccess"] = deleteUploadOnSuccess_;
 
     // The outcome too, so that GET /jobs/{id} still tells it after a restart
     if (stage_ == Stage::Done || stage_ == Stage::Failed)
@@ -592,9 +481,12 @@ namespace NiftiToDicomPlugin
         return nullptr;
       }
 
-      const ImportParameters parameters = ImportParameters::FromJson(json["Parameters"]);
-      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << parameters.parentStudyId;
-      std::unique_ptr<ImportJob> job(new ImportJob(parameters, configuration));
+      const Json::Value& parameters = json["Parameters"];
+      ImportRequest request = ImportRequest::FromJson(parameters);
+      const std::string seriesInstanceUid = parameters["SeriesInstanceUID"].asString();
+      LOG(WARNING) << "NIfTI-to-DICOM: reloading a saved import job into study " << request.parentStudy;
+      std::unique_ptr<ImportJob> job(new ImportJob(std::move(request), configuration, seriesInstanceUid,
+                                                   parameters["DeleteUploadOnSuccess"].asBool()));
 
       const std::string stage = json["Stage"].asString();
       if (stage == "Done" || stage == "Failed")
@@ -607,9 +499,9 @@ namespace NiftiToDicomPlugin
         job->stored_ = json["InstancesStored"].asInt64();
         job->HoldUpload(false);
       }
-      else if (!parameters.seriesInstanceUid.empty())
+      else if (!seriesInstanceUid.empty())
       {
-        ImportJournal::Get().Claim(parameters.seriesInstanceUid);  // it will run again and clean up itself
+        ImportJournal::Get().Claim(seriesInstanceUid);  // it will run again and clean up itself
       }
 
       return PluginJob::Create(std::move(job), TYPE);

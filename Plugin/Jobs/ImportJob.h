@@ -16,32 +16,6 @@
 
 namespace NiftiToDicomPlugin
 {
-  // What an import needs once the request is checked: everything a saved
-  // job must remember to run again after a restart.
-  struct ImportParameters
-  {
-    NiftiToDicom::NiftiSource     source = NiftiToDicom::NiftiSource::Inline;
-    std::string                   upload;              // Upload
-    std::string                   path;                // Path (canonical)
-    std::string                   parentStudyId;       // Orthanc ID
-    std::string                   seriesDescription;
-    std::string                   filename;
-    NiftiToDicom::OutputModality  modality = NiftiToDicom::OutputModality::Auto;
-    Json::Value                   tags;                // "Tags" as sent
-    Json::Value                   sidecar;             // object or null
-    NiftiToDicom::SendTo          sendTo;
-    Json::Value                   output;              // "Type", "Units", "Quantity", "DoublePrecision", "Labels"
-    std::string                   referenceSeries;     // Orthanc ID, or empty
-    std::string                   bval;                // FSL text, or empty
-    std::string                   bvec;
-    std::string                   seriesInstanceUid;   // chosen at submission (jobs), empty: new
-    bool                          deleteUploadOnSuccess = false;
-
-    Json::Value ToJson() const;
-    static ImportParameters FromJson(const Json::Value& json);
-  };
-
-
   // One import, from a NIfTI to a stored (and possibly sent) series. Runs as
   // an Orthanc job, or synchronously in a request thread (RunSynchronously).
   // Whatever happens, it never leaves part of a series in Orthanc.
@@ -60,8 +34,9 @@ namespace NiftiToDicomPlugin
       Failed
     };
 
-    ImportParameters                           parameters_;
-    std::string                                inlineNifti_;   // synchronous base64 imports only
+    NiftiToDicom::ImportRequest                request_;       // completed by ImportRoute
+    std::string                                seriesInstanceUid_;   // chosen at submission (jobs), empty: new
+    bool                                       deleteUploadOnSuccess_;
     const PluginConfiguration&                 configuration_;
     bool                                       wholeSeriesAtOnce_;
 
@@ -90,9 +65,10 @@ namespace NiftiToDicomPlugin
     void Fail(NiftiToDicom::ErrorKind kind, const std::string& message);
 
   public:
-    // "inlineNifti": the file's bytes for a synchronous base64 import
-    ImportJob(const ImportParameters& parameters, const PluginConfiguration& configuration,
-              std::string&& inlineNifti = std::string());
+    // "request" as completed by ImportRoute; its inline bytes (synchronous
+    // base64 imports only) are moved into the volume, never copied
+    ImportJob(NiftiToDicom::ImportRequest&& request, const PluginConfiguration& configuration,
+              const std::string& seriesInstanceUid = std::string(), bool deleteUploadOnSuccess = false);
 
     ~ImportJob() override;
 

@@ -7,7 +7,6 @@
 #include "Orthanc/SeriesRouter.h"
 #include "Uploads/UploadStore.h"
 
-#include "Metadata/BidsSidecar.h"
 #include "Dicom/DicomUid.h"
 #include "Request/ImportRequest.h"
 #include "Request/ServerPathPolicy.h"
@@ -65,25 +64,21 @@ namespace NiftiToDicomPlugin
     }
 
     // Everything that can be checked before the conversion starts, so that
-    // an asynchronous import gets these errors at once
-    ImportParameters CheckRequest(ImportRequest& request)
+    // an asynchronous import gets these errors at once; completes the
+    // request with what the job needs (the study's Orthanc ID, the files
+    // behind upload IDs, the canonical path, the destinations)
+    void CheckRequest(ImportRequest& request)
     {
-      ImportParameters parameters;
-      parameters.source = request.source;
-      parameters.parentStudyId = ParentStudyLookup::ResolveStudyId(request.parentStudy);
-      parameters.seriesDescription = request.seriesDescription;
-      parameters.filename = request.filename;
-      parameters.modality = request.modality;
-      parameters.tags = request.tagsJson;
-      parameters.sidecar = request.sidecarUpload.empty() ? request.sidecar : ReadSidecarUpload(request.sidecarUpload);
-      BidsSidecar::Parse(parameters.sidecar);   // refuse a malformed sidecar now
-      parameters.output = request.outputJson;
-      parameters.bval = ReadCompanion(request.bval, "bval");
-      parameters.bvec = ReadCompanion(request.bvec, "bvec");
-      parameters.referenceSeries = request.referenceSeries;
-      if (!parameters.referenceSeries.empty())
+      request.parentStudy = ParentStudyLookup::ResolveStudyId(request.parentStudy);
+      if (!request.sidecarUpload.empty())
       {
-        ReferenceSeriesLookup::Check(parameters.referenceSeries, parameters.parentStudyId);
+        request.SetSidecar(ReadSidecarUpload(request.sidecarUpload));
+      }
+      request.bval = ReadCompanion(request.bval, "bval");
+      request.bvec = ReadCompanion(request.bvec, "bvec");
+      if (!request.referenceSeries.empty())
+      {
+        ReferenceSeriesLookup::Check(request.referenceSeries, request.parentStudy);
       }
 
       switch (request.source)
@@ -100,29 +95,33 @@ namespace NiftiToDicomPlugin
                                   request.upload + " holds " + (info["Type"].asString() == "JSON" ? "JSON" :
                                                                 "other data") + "); choose the .nii or .nii.gz file");
           }
-          parameters.upload = request.upload;
-          if (parameters.filename.empty())
+          if (request.filename.empty())
           {
-            parameters.filename = info["Filename"].asString();
+            request.filename = info["Filename"].asString();
           }
           break;
         }
 
         case NiftiSource::Path:
-          parameters.path = ServerPathPolicy(configuration_.GetAllowedDirectories()).Resolve(request.path);
-          if (parameters.filename.empty())
+        {
+          const std::string given = request.path;
+          request.path = ServerPathPolicy(configuration_.GetAllowedDirectories()).Resolve(given);
+          if (request.filename.empty())
           {
-            parameters.filename = BaseName(request.path);
+            request.filename = BaseName(given);
           }
           break;
+        }
 
         default:
           break;
       }
 
-      parameters.sendTo = request.hasSendTo ? request.sendTo : configuration_.GetDefaultSendTo();
-      SeriesRouter::CheckDestinations(parameters.sendTo);
-      return parameters;
+      if (!request.hasSendTo)
+      {
+        request.sendTo = configuration_.GetDefaultSendTo();
+      }
+      SeriesRouter::CheckDestinations(request.sendTo);
     }
 
     Json::Value WarningsOf(const ImportRequest& request)
@@ -169,37 +168,41 @@ namespace NiftiToDicomPlugin
 
     ImportRequest importRequest = ImportRequest::Parse(request->body, request->bodySize,
                                                        configuration_.GetMaximumUploadBytes());
-    ImportParameters parameters = CheckRequest(importRequest);
+    CheckRequest(importRequest);
 
     Json::Value answer;
     if (importRequest.asynchronous)
     {
       // The job must be able to run again after a restart: it works from a
       // file, and writes a SeriesInstanceUID chosen now (to find leftovers)
-      parameters.seriesInstanceUid = DicomUid::Generate();
-      if (parameters.source == NiftiSource::Inline)
+      const std::string seriesInstanceUid = DicomUid::Generate();
+      bool deleteUploadOnSuccess = false;
+      if (importRequest.source == NiftiSource::Inline)
       {
-        parameters.upload = UploadStore::Get().CreateFromMemory(importRequest.nifti, importRequest.filename);
+        importRequest.upload = UploadStore::Get().CreateFromMemory(importRequest.nifti, importRequest.filename);
         std::string().swap(importRequest.nifti);
-        parameters.source = NiftiSource::Upload;
-        parameters.deleteUploadOnSuccess = true;
+        importRequest.source = NiftiSource::Upload;
+        deleteUploadOnSuccess = true;
       }
 
+      const int priority = importRequest.priority;
+      answer = Json::Value(Json::objectValue);
+      answer["Warnings"] = WarningsOf(importRequest);
+
       const std::string job = PluginJob::Submit(
-        std::unique_ptr<PluginJob>(new ImportJob(parameters, configuration_)), ImportJob::TYPE, importRequest.priority);
+        std::unique_ptr<PluginJob>(new ImportJob(std::move(importRequest), configuration_, seriesInstanceUid,
+                                                 deleteUploadOnSuccess)), ImportJob::TYPE, priority);
       LOG(INFO) << "NIfTI-to-DICOM: import submitted as job " << job;
 
-      answer = Json::Value(Json::objectValue);
       answer["ID"] = job;
       answer["Path"] = "/jobs/" + job;
-      answer["Warnings"] = WarningsOf(importRequest);
     }
     else
     {
-      ImportJob job(parameters, configuration_, std::move(importRequest.nifti));
+      Json::Value warnings = WarningsOf(importRequest);
+      ImportJob job(std::move(importRequest), configuration_);
       answer = job.RunSynchronously();
 
-      Json::Value warnings = WarningsOf(importRequest);
       for (const Json::Value& warning : answer["Warnings"])
       {
         warnings.append(warning);

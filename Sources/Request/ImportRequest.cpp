@@ -1,6 +1,8 @@
 #include "Request/ImportRequest.h"
 
 #include "Common/ConversionError.h"
+#include "Request/Base64.h"
+#include "Request/LargeStringMember.h"
 
 #include <json/reader.h>
 #include <json/value.h>
@@ -20,46 +22,6 @@ namespace NiftiToDicom
       "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec", "UseNiftiDescription"
     };
 
-    std::vector<std::string> ReadNames(const Json::Value& value, const char* member, const std::string& where)
-    {
-      std::vector<std::string> names;
-      if (!value.isMember(member))
-      {
-        return names;
-      }
-      const Json::Value& list = value[member];
-      if (!list.isArray())
-      {
-        throw ConversionError(ErrorKind::InvalidInput,
-                              where + ": \"" + member + "\" must be a list of names, e.g. [\"PACS\"]");
-      }
-      for (const Json::Value& name : list)
-      {
-        if (!name.isString() || name.asString().empty())
-        {
-          throw ConversionError(ErrorKind::InvalidInput,
-                                where + ": \"" + member + "\" must contain non-empty names (strings)");
-        }
-        names.push_back(name.asString());
-      }
-      return names;
-    }
-
-    int DecodeBase64Character(char c)
-    {
-      if (c >= 'A' && c <= 'Z') return c - 'A';
-      if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-      if (c >= '0' && c <= '9') return c - '0' + 52;
-      if (c == '+' || c == '-') return 62;   // standard and URL-safe alphabets
-      if (c == '/' || c == '_') return 63;
-      return -1;
-    }
-
-    bool IsWhitespace(char c)
-    {
-      return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-    }
-
     const Json::Value& GetOptionalString(const Json::Value& root, const char* field)
     {
       const Json::Value& value = root[field];
@@ -78,6 +40,26 @@ namespace NiftiToDicom
       return buffer;
     }
 
+    const char* SourceName(NiftiSource source)
+    {
+      switch (source)
+      {
+        case NiftiSource::Upload: return "Upload";
+        case NiftiSource::Path:   return "Path";
+        default:                  return "Inline";
+      }
+    }
+
+    const char* ModalityName(OutputModality modality)
+    {
+      switch (modality)
+      {
+        case OutputModality::MR: return "MR";
+        case OutputModality::CT: return "CT";
+        default:                 return "";
+      }
+    }
+
     ConversionError TooLargeUpload(size_t bytes, size_t maxNiftiBytes)
     {
       return ConversionError(ErrorKind::TooLarge,
@@ -85,315 +67,6 @@ namespace NiftiToDicom
                              MegabytesOf(maxNiftiBytes) + " (configuration option MaximumUploadSize); "
                              "raise the option or send a smaller file");
     }
-  }
-
-
-  SendTo SendTo::Parse(const Json::Value& value, const std::string& where)
-  {
-    if (!value.isObject())
-    {
-      throw ConversionError(ErrorKind::InvalidInput,
-                            where + " must be an object such as {\"Modalities\": [\"PACS\"], \"Peers\": [\"backup\"]}");
-    }
-    for (const std::string& member : value.getMemberNames())
-    {
-      if (member != "Modalities" && member != "Peers")
-      {
-        throw ConversionError(ErrorKind::InvalidInput,
-                              where + ": unknown member \"" + member + "\" (expected \"Modalities\" and/or \"Peers\")");
-      }
-    }
-    SendTo result;
-    result.modalities = ReadNames(value, "Modalities", where);
-    result.peers = ReadNames(value, "Peers", where);
-    return result;
-  }
-
-
-  Json::Value SendTo::ToJson() const
-  {
-    Json::Value result(Json::objectValue);
-    result["Modalities"] = Json::Value(Json::arrayValue);
-    result["Peers"] = Json::Value(Json::arrayValue);
-    for (const std::string& m : modalities)
-    {
-      result["Modalities"].append(m);
-    }
-    for (const std::string& p : peers)
-    {
-      result["Peers"].append(p);
-    }
-    return result;
-  }
-
-
-  size_t Base64::DecodedSizeBound(size_t encodedLength)
-  {
-    return encodedLength / 4 * 3 + 3;
-  }
-
-
-  bool Base64::Decode(std::string& target, const char* begin, const char* end)
-  {
-    // 0..63: value; WHITESPACE, PADDING, INVALID: the other classes
-    static const uint8_t WHITESPACE = 64, PADDING = 65, INVALID = 66;
-    static const struct Table
-    {
-      uint8_t value[256];
-      Table()
-      {
-        for (int c = 0; c < 256; c++)
-        {
-          const int v = DecodeBase64Character(static_cast<char>(c));
-          value[c] = (v >= 0) ? static_cast<uint8_t>(v) :
-            IsWhitespace(static_cast<char>(c)) ? WHITESPACE : (c == '=') ? PADDING : INVALID;
-        }
-      }
-    } table;
-
-    target.resize(DecodedSizeBound(end - begin));
-    uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(begin);
-    const uint8_t* const last = reinterpret_cast<const uint8_t*>(end);
-
-    uint32_t accumulator = 0;
-    int count = 0;      // characters in the current quantum
-    int padding = 0;
-
-    while (p != last)
-    {
-      // Fast path: four data characters at the start of a quantum
-      if (count == 0 && padding == 0 && last - p >= 4)
-      {
-        const uint8_t a = table.value[p[0]], b = table.value[p[1]], c = table.value[p[2]], d = table.value[p[3]];
-        if ((a | b | c | d) < 64)
-        {
-          const uint32_t v = (static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
-            (static_cast<uint32_t>(c) << 6) | d;
-          output[0] = static_cast<uint8_t>(v >> 16);
-          output[1] = static_cast<uint8_t>(v >> 8);
-          output[2] = static_cast<uint8_t>(v);
-          output += 3;
-          p += 4;
-          continue;
-        }
-      }
-
-      const uint8_t v = table.value[*p++];
-      if (v == WHITESPACE)
-      {
-        continue;
-      }
-      if (v == PADDING)
-      {
-        padding++;
-        if (count + padding > 4 || count < 2)
-        {
-          return false;
-        }
-        continue;
-      }
-      if (v == INVALID || padding > 0)
-      {
-        return false;  // not base64, or data after padding
-      }
-
-      accumulator = (accumulator << 6) | v;
-      count++;
-      if (count == 4)
-      {
-        *output++ = static_cast<uint8_t>(accumulator >> 16);
-        *output++ = static_cast<uint8_t>(accumulator >> 8);
-        *output++ = static_cast<uint8_t>(accumulator);
-        accumulator = 0;
-        count = 0;
-      }
-    }
-
-    // A final partial quantum (padded or not)
-    if (count == 1)
-    {
-      return false;
-    }
-    else if (count == 2)
-    {
-      *output++ = static_cast<uint8_t>(accumulator >> 4);
-    }
-    else if (count == 3)
-    {
-      *output++ = static_cast<uint8_t>(accumulator >> 10);
-      *output++ = static_cast<uint8_t>(accumulator >> 2);
-    }
-
-    target.resize(output - reinterpret_cast<uint8_t*>(&target[0]));
-    return true;
-  }
-
-
-  bool LargeStringMember::Find(LargeStringMember& target, const char* begin, const char* end, const std::string& key)
-  {
-    // A minimal scanner of the top-level object: it only has to find where
-    // values start and end. Anything unusual makes it give up, and the
-    // caller then parses the whole body with JsonCpp.
-    const char* p = begin;
-    auto skipSpace = [&]()
-    {
-      while (p != end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-      {
-        ++p;
-      }
-    };
-
-    // Moves p past a string starting at p (on its opening quote)
-    auto skipString = [&](bool& hasEscape) -> bool
-    {
-      hasEscape = false;
-      ++p;
-      for (;;)
-      {
-        const char* quote = reinterpret_cast<const char*>(memchr(p, '"', end - p));
-        if (quote == nullptr)
-        {
-          return false;
-        }
-        size_t backslashes = 0;
-        while (quote - backslashes > p && quote[-1 - static_cast<ptrdiff_t>(backslashes)] == '\\')
-        {
-          backslashes++;
-        }
-        if (!hasEscape && memchr(p, '\\', quote - p) != nullptr)
-        {
-          hasEscape = true;
-        }
-        p = quote + 1;
-        if (backslashes % 2 == 0)
-        {
-          return true;
-        }
-      }
-    };
-
-    skipSpace();
-    if (p == end || *p != '{')
-    {
-      return false;
-    }
-    ++p;
-
-    bool found = false;
-    for (;;)
-    {
-      skipSpace();
-      if (p == end || *p != '"')
-      {
-        return false;
-      }
-      const char* keyBegin = p + 1;
-      bool keyEscaped;
-      if (!skipString(keyEscaped) || keyEscaped)
-      {
-        return false;
-      }
-      const std::string name(keyBegin, p - 1);
-
-      skipSpace();
-      if (p == end || *p != ':')
-      {
-        return false;
-      }
-      ++p;
-      skipSpace();
-      if (p == end)
-      {
-        return false;
-      }
-
-      const char* valueBegin = p;
-      if (*p == '"')
-      {
-        bool escaped;
-        if (!skipString(escaped))
-        {
-          return false;
-        }
-        if (name == key)
-        {
-          if (found || escaped)
-          {
-            return false;  // duplicate, or escapes that only a real parser handles
-          }
-          found = true;
-          target.valueBegin_ = valueBegin;   // on the opening quote
-          target.valueEnd_ = p;              // past the closing quote
-        }
-      }
-      else
-      {
-        // Nested values and scalars: skip to the next top-level ',' or '}'
-        int depth = 0;
-        while (p != end)
-        {
-          if (*p == '"')
-          {
-            bool escaped;
-            if (!skipString(escaped))
-            {
-              return false;
-            }
-            continue;
-          }
-          if (*p == '{' || *p == '[')
-          {
-            depth++;
-          }
-          else if (*p == '}' || *p == ']')
-          {
-            if (depth == 0)
-            {
-              break;
-            }
-            depth--;
-          }
-          else if (*p == ',' && depth == 0)
-          {
-            break;
-          }
-          ++p;
-        }
-        if (name == key)
-        {
-          return false;  // not a string: let JsonCpp report the type error
-        }
-      }
-
-      skipSpace();
-      if (p == end)
-      {
-        return false;
-      }
-      if (*p == ',')
-      {
-        ++p;
-        continue;
-      }
-      if (*p == '}')
-      {
-        break;
-      }
-      return false;
-    }
-
-    if (!found)
-    {
-      return false;
-    }
-
-    // The rest of the body, with the large value replaced by an empty string
-    target.rest_.reserve((target.valueBegin_ - begin) + (end - target.valueEnd_) + 2);
-    target.rest_.assign(begin, target.valueBegin_);
-    target.rest_ += "\"\"";
-    target.rest_.append(target.valueEnd_, end);
-    return true;
   }
 
 
@@ -504,7 +177,7 @@ namespace NiftiToDicom
     }
     else if (sidecar.isObject())
     {
-      request.sidecar = sidecar;
+      request.SetSidecar(sidecar);
     }
     else if (!sidecar.isNull())
     {
@@ -597,6 +270,67 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::InvalidInput, "The field \"Nifti\" is empty: no NIfTI file was sent");
     }
 
+    return request;
+  }
+
+
+  void ImportRequest::SetSidecar(const Json::Value& sidecar)
+  {
+    this->sidecar = BidsSidecar::Parse(sidecar);
+    sidecarJson = sidecar;
+  }
+
+
+  Json::Value ImportRequest::ToJson() const
+  {
+    Json::Value json(Json::objectValue);
+    json["Source"] = SourceName(source);
+    json["Upload"] = upload;
+    json["Path"] = path;
+    json["ParentStudy"] = parentStudy;
+    json["SeriesDescription"] = seriesDescription;
+    json["Filename"] = filename;
+    json["Modality"] = ModalityName(modality);
+    json["Tags"] = tagsJson;
+    json["Sidecar"] = sidecarJson;
+    json["SendTo"] = sendTo.ToJson();
+    json["Output"] = outputJson;
+    json["ReferenceSeries"] = referenceSeries;
+    json["Bval"] = bval;
+    json["Bvec"] = bvec;
+    return json;
+  }
+
+
+  ImportRequest ImportRequest::FromJson(const Json::Value& json)
+  {
+    if (!json.isObject())
+    {
+      throw ConversionError(ErrorKind::InvalidInput, "The saved import is not a JSON object");
+    }
+
+    ImportRequest request;
+    const std::string source = json["Source"].asString();
+    request.source = (source == "Upload") ? NiftiSource::Upload :
+      (source == "Path") ? NiftiSource::Path : NiftiSource::Inline;
+    request.upload = json["Upload"].asString();
+    request.path = json["Path"].asString();
+    request.parentStudy = json["ParentStudy"].asString();
+    request.seriesDescription = json["SeriesDescription"].asString();
+    request.filename = json["Filename"].asString();
+    const std::string modality = json["Modality"].asString();
+    request.modality = (modality == "MR") ? OutputModality::MR :
+      (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
+    request.tagsJson = json["Tags"];
+    request.tags = TagOverrides::Parse(request.tagsJson);
+    request.SetSidecar(json["Sidecar"]);
+    request.hasSendTo = true;
+    request.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
+    request.outputJson = json["Output"].isNull() ? Json::Value(Json::objectValue) : json["Output"];
+    request.output = OutputRequest::Parse(request.outputJson);
+    request.referenceSeries = json["ReferenceSeries"].asString();
+    request.bval = json["Bval"].asString();
+    request.bvec = json["Bvec"].asString();
     return request;
   }
 }

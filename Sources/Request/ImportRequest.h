@@ -1,7 +1,9 @@
 #pragma once
 
-#include "Request/OutputRequest.h"
+#include "Metadata/BidsSidecar.h"
 #include "Metadata/TagOverrides.h"
+#include "Request/OutputRequest.h"
+#include "Request/SendTo.h"
 
 #include <string>
 #include <vector>
@@ -22,46 +24,33 @@ namespace NiftiToDicom
     Path      // "Path": a file on the server
   };
 
-  // Destinations of the finished series
-  struct SendTo
-  {
-    std::vector<std::string>  modalities;
-    std::vector<std::string>  peers;
-
-    bool IsEmpty() const
-    {
-      return modalities.empty() && peers.empty();
-    }
-
-    // {"Modalities": [...], "Peers": [...]}; throws ConversionError(InvalidInput)
-    static SendTo Parse(const Json::Value& value, const std::string& where);
-
-    Json::Value ToJson() const;
-  };
-
   // The body of POST /nifti/import, validated. The NIfTI bytes are decoded
-  // from base64 once, here, and then moved along (never copied).
+  // from base64 once, here, and then moved along (never copied). The plugin
+  // then completes it (the study's Orthanc ID, the files behind upload IDs,
+  // the default destinations) and hands this one value to the import job,
+  // which saves it with ToJson().
   struct ImportRequest
   {
     NiftiSource               source = NiftiSource::Inline;
     std::string               nifti;             // Inline: .nii or .nii.gz bytes
     std::string               upload;            // Upload: its ID
-    std::string               path;              // Path: as given
-    std::string               parentStudy;       // Orthanc ID or StudyInstanceUID
+    std::string               path;              // Path: as given (the plugin makes it canonical)
+    std::string               parentStudy;       // Orthanc ID or StudyInstanceUID (the plugin resolves it)
     std::string               seriesDescription; // may be empty
     std::string               filename;          // may be empty
     OutputModality            modality = OutputModality::Auto;
     TagOverrides              tags;
-    Json::Value               tagsJson;          // "Tags" as sent, to hand to a job
+    Json::Value               tagsJson;          // "Tags" as sent, for ToJson()
     OutputRequest             output;            // "Type" and its options, checked
-    Json::Value               outputJson;        // the same fields as sent, to hand to a job
+    Json::Value               outputJson;        // the same fields as sent, for ToJson()
     std::string               referenceSeries;   // Orthanc ID of the source series, or empty
-    std::string               bval;              // FSL bval: the text, or an upload ID
-    std::string               bvec;              // FSL bvec: the text, or an upload ID
-    Json::Value               sidecar;           // object, or null
-    std::string               sidecarUpload;     // upload ID of the sidecar, or empty
+    std::string               bval;              // FSL bval: the text, or an upload ID (the plugin reads it)
+    std::string               bvec;              // FSL bvec: the text, or an upload ID (the plugin reads it)
+    BidsSidecar               sidecar;           // parsed once, from sidecarJson
+    Json::Value               sidecarJson;       // object, or null
+    std::string               sidecarUpload;     // upload ID of the sidecar (the plugin reads it), or empty
     bool                      hasSendTo = false;
-    SendTo                    sendTo;
+    SendTo                    sendTo;            // without "SendTo": the plugin's DefaultSendTo
     bool                      asynchronous = false;
     int                       priority = 0;
     std::vector<std::string>  warnings;
@@ -69,49 +58,18 @@ namespace NiftiToDicom
     // Throws ConversionError: InvalidInput for malformed bodies, TooLarge when
     // the decoded file would exceed maxNiftiBytes.
     static ImportRequest Parse(const void* body, size_t size, size_t maxNiftiBytes);
-  };
 
-  // Where the string value of one member of a top-level JSON object lies in
-  // the raw text, and the text with that value blanked, to be parsed by an
-  // ordinary JSON parser without copying the (large) value.
-  class LargeStringMember
-  {
-  private:
-    const char*  valueBegin_ = nullptr;
-    const char*  valueEnd_ = nullptr;
-    std::string  rest_;
+    // "sidecar": a JSON object or null; throws ConversionError(InvalidInput)
+    // as BidsSidecar::Parse() does
+    void SetSidecar(const Json::Value& sidecar);
 
-  public:
-    // False when the body is not a plain object with exactly one such string
-    // member without escape sequences: the caller then parses it whole.
-    static bool Find(LargeStringMember& target, const char* begin, const char* end, const std::string& key);
+    // What an import needs to run again (saved jobs): the fields once
+    // completed by the plugin, without the inline bytes, the flags of the
+    // HTTP request and the warnings. The keys are those of the saved jobs
+    // of earlier versions, which FromJson() must still read.
+    Json::Value ToJson() const;
 
-    // The characters of the value, without the quotes
-    const char* GetValueBegin() const
-    {
-      return valueBegin_ + 1;
-    }
-
-    const char* GetValueEnd() const
-    {
-      return valueEnd_ - 1;
-    }
-
-    const std::string& GetRest() const
-    {
-      return rest_;
-    }
-  };
-
-  class Base64
-  {
-  public:
-    // Strict decoder that tolerates line breaks and spaces (as written by
-    // "base64" without -w0). Returns false on any other character or on bad
-    // padding.
-    static bool Decode(std::string& target, const char* begin, const char* end);
-
-    // Number of bytes Decode() would produce, ignoring whitespace: an upper bound
-    static size_t DecodedSizeBound(size_t encodedLength);
+    // Throws ConversionError(InvalidInput) for values ToJson() cannot write
+    static ImportRequest FromJson(const Json::Value& json);
   };
 }

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "Plan/SeriesPlan.h"
+#include "Nifti/NiftiHeader.h"
+#include "Plan/SeriesOptions.h"
 
 #include <json/value.h>
 

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "Metadata/BidsSidecar.h"
+#include "Metadata/DiffusionTable.h"
+#include "Metadata/TagOverrides.h"
+#include "Plan/IodType.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace NiftiToDicom
+{
+  // A code of a controlled terminology (PS3.3 Code Sequence Macro)
+  struct CodedConcept
+  {
+    std::string value;
+    std::string scheme;
+    std::string meaning;
+
+    bool IsEmpty() const
+    {
+      return value.empty();
+    }
+  };
+
+  struct SegmentLabel
+  {
+    std::string  name;
+    bool         hasColor = false;
+    uint8_t      color[3] = { 0, 0, 0 };   // sRGB
+  };
+
+  struct ReferencedImage
+  {
+    std::string  sopClassUid;
+    std::string  sopInstanceUid;
+    bool         hasPosition = false;
+    double       position[3] = { 0, 0, 0 };   // ImagePositionPatient
+  };
+
+  // The series the NIfTI was computed from
+  struct ReferenceSeries
+  {
+    std::string                   seriesInstanceUid;
+    std::string                   frameOfReferenceUid;
+    bool                          sameFrameOfReference = false;   // share it with the new series
+    std::vector<ReferencedImage>  images;
+  };
+
+  // What the caller decides about the new series
+  struct SeriesOptions
+  {
+    IodType         iod = IodType::MrImage;
+    Modality        modality = Modality::MR;   // of a Parametric Map; classic images are MR or CT Image as it says
+    std::string     seriesDescription;   // empty: derived from the file
+    std::string     sourceFilename;      // for the description and DerivationDescription
+    int             seriesNumber = 1;
+    std::string     seriesInstanceUid;   // empty: a new one
+    TagOverrides    tags;
+
+    // Parametric Map
+    bool            doublePrecision = false;   // Double Float Pixel Data instead of Float
+    CodedConcept    units;                     // UCUM; empty: "no units"
+    CodedConcept    quantity;                  // empty: none
+
+    // The NIfTI "descrip" is free text that may name the patient: only used on request
+    bool            useNiftiDescription = false;
+
+    // Segmentation: names and colours by label value
+    std::map<int64_t, SegmentLabel> labels;
+
+    bool            hasReference = false;
+    ReferenceSeries reference;
+
+    // Metadata of the acquisition (classic images): BIDS sidecar, bval/bvec
+    BidsSidecar                      sidecar;
+    std::shared_ptr<DiffusionTable>  diffusion;   // null: none
+  };
+}

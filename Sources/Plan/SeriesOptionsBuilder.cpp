@@ -1,0 +1,79 @@
+#include "Plan/SeriesOptionsBuilder.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+
+#include <cstdlib>
+
+namespace NiftiToDicom
+{
+  Modality SeriesOptionsBuilder::ChooseModality(OutputModality requested, const std::set<std::string>& parentModalities,
+                                                const std::string& referenceModality)
+  {
+    switch (requested)
+    {
+      case OutputModality::CT:
+        return Modality::CT;
+      case OutputModality::MR:
+        return Modality::MR;
+      default:
+        // The series the NIfTI was computed from says best what it shows
+        if (referenceModality == "CT" || referenceModality == "MR")
+        {
+          return (referenceModality == "CT") ? Modality::CT : Modality::MR;
+        }
+        // Else what the study was acquired with: CT gets CT, anything else MR
+        return (parentModalities.count("CT") > 0 && parentModalities.count("MR") == 0) ?
+          Modality::CT : Modality::MR;
+    }
+  }
+
+
+  SeriesOptionsBuilder::SeriesOptionsBuilder(const ImportRequest& request, const NiftiHeader& header,
+                                             const ImportContext& context) :
+    hasSeriesNumber_(false)
+  {
+    options_.modality = ChooseModality(request.modality, context.parentModalities,
+                                       context.hasReference ? context.referenceModality : std::string());
+
+    options_.sidecar = request.sidecar;
+    if (!request.bval.empty())
+    {
+      options_.diffusion = std::make_shared<DiffusionTable>(
+        DiffusionTable::Parse(request.bval, request.bvec, header.GetSize(4)));
+    }
+
+    options_.hasReference = context.hasReference;
+    if (context.hasReference)
+    {
+      options_.reference = context.reference;
+    }
+
+    // After the modality: a classic series is an MR or a CT Image
+    warnings_ = request.output.ApplyTo(options_, header);
+
+    options_.seriesDescription = request.seriesDescription;
+    options_.sourceFilename = request.filename;
+    options_.seriesInstanceUid = context.seriesInstanceUid;
+    options_.tags = request.tags;
+
+    // A SeriesNumber given in "Tags" wins over a free one
+    std::string requestedNumber;
+    if (options_.tags.Lookup(requestedNumber, DCM_SeriesNumber))
+    {
+      hasSeriesNumber_ = true;
+      options_.seriesNumber = atoi(requestedNumber.c_str());
+      if (context.usedSeriesNumbers.count(options_.seriesNumber) > 0)
+      {
+        warnings_.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
+                            "series of the study");
+      }
+    }
+  }
+
+
+  void SeriesOptionsBuilder::SetSeriesNumber(int seriesNumber)
+  {
+    options_.seriesNumber = seriesNumber;
+    hasSeriesNumber_ = true;
+  }
+}
