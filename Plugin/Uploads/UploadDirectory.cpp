@@ -9,6 +9,7 @@
 
 #include <boost/filesystem.hpp>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
