@@ -1,11 +1,11 @@
-#include "Rest/ExplorerResources.h"
-#include "Rest/HttpAnswers.h"
 #include "Jobs/ImportJob.h"
-#include "Rest/ImportRoute.h"
+#include "Jobs/ImportJournal.h"
 #include "Orthanc/OrthancContext.h"
 #include "PluginConfiguration.h"
-#include "Jobs/ImportJournal.h"
-#include "Uploads/UploadStore.h"
+#include "PluginServices.h"
+#include "Rest/ExplorerResources.h"
+#include "Rest/HttpAnswers.h"
+#include "Rest/ImportRoute.h"
 #include "Rest/UploadsRoute.h"
 
 #include <Logging.h>
@@ -32,7 +32,7 @@ namespace
   OrthancPluginJob* UnserializeJob(const char* type, const char* serialized)
   {
     return NiftiToDicomPlugin::ImportJob::Unserialize(type, serialized,
-                                                      NiftiToDicomPlugin::ImportRoute::GetConfiguration());
+                                                      NiftiToDicomPlugin::PluginServices::Get().GetConfiguration());
   }
 }
 
@@ -60,13 +60,8 @@ extern "C"
     try
     {
       OrthancPluginSetDescription(context, "Imports NIfTI volumes as DICOM series of an existing study.");
-      ImportRoute::Configure(PluginConfiguration::Read());
-      const PluginConfiguration& configuration = ImportRoute::GetConfiguration();
-
-      UploadStore::Initialize(configuration.GetUploadDirectory(), configuration.GetUploadExpiration(),
-                              configuration.GetMaximumUploadBytes());
-      UploadStore::Get().StartPurging();
-      ImportJournal::Initialize(configuration.GetUploadDirectory() + "/journal");
+      PluginServices::Start(PluginConfiguration::Read());
+      ImportRoute::Configure(PluginServices::Get().GetConfiguration());
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
       UploadsRoute::Register(context);
@@ -86,8 +81,7 @@ extern "C"
 
   ORTHANC_PLUGINS_API void OrthancPluginFinalize()
   {
-    NiftiToDicomPlugin::UploadStore::Finalize();
-    NiftiToDicomPlugin::ImportJournal::Finalize();
+    NiftiToDicomPlugin::PluginServices::Stop();
     LOG(WARNING) << "NIfTI-to-DICOM: finalized";
   }
 

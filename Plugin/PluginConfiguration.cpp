@@ -6,12 +6,11 @@
 
 #include <Logging.h>
 
+#include <SystemToolbox.h>
 #include <Toolbox.h>
 #include <json/value.h>
 
 #include <algorithm>
-#include <memory>
-#include <thread>
 #include <stdexcept>
 
 namespace NiftiToDicomPlugin
@@ -25,8 +24,7 @@ namespace NiftiToDicomPlugin
 
     unsigned int DefaultThreads()
     {
-      const unsigned int cores = std::thread::hardware_concurrency();
-      return std::max(1u, std::min(4u, cores));
+      return std::min(4u, Orthanc::SystemToolbox::GetHardwareConcurrency());  // 1, not 0, when unknown
     }
 
     unsigned int ReadPositiveInteger(const Json::Value& section, const char* option, unsigned int defaultValue)

@@ -1,47 +1,44 @@
 #include "Jobs/ImportJournal.h"
 
 #include "Orthanc/RestHelpers.h"
+#include "PluginServices.h"
 
 #include "Dicom/DicomUid.h"
 
 #include <Logging.h>
+#include <OrthancException.h>
+#include <SystemToolbox.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <dirent.h>
+#include <boost/filesystem.hpp>
+
 #include <stdexcept>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace NiftiToDicomPlugin
 {
-  namespace
-  {
-    std::unique_ptr<ImportJournal> journal_;
-  }
-
-
   ImportJournal::ImportJournal(const std::string& directory) :
     directory_(directory)
   {
-    if (mkdir(directory_.c_str(), 0700) != 0 && errno != EEXIST)
+    try
     {
-      throw std::runtime_error("Cannot create the import journal " + directory_ + ": " + strerror(errno));
+      Orthanc::SystemToolbox::MakeDirectory(directory_);
+    }
+    catch (Orthanc::OrthancException& e)
+    {
+      throw std::runtime_error("Cannot create the import journal " + directory_ + ": " + e.What());
+    }
+    catch (std::exception& e)
+    {
+      throw std::runtime_error("Cannot create the import journal " + directory_ + ": " + e.what());
     }
 
-    DIR* dir = opendir(directory_.c_str());
-    if (dir != nullptr)
+    boost::system::error_code error;
+    for (boost::filesystem::directory_iterator it(directory_, error), end; !error && it != end; it.increment(error))
     {
-      while (struct dirent* entry = readdir(dir))
+      const std::string name = it->path().filename().string();
+      if (NiftiToDicom::DicomUid::IsValid(name))
       {
-        const std::string name = entry->d_name;
-        if (NiftiToDicom::DicomUid::IsValid(name))
-        {
-          fromEarlierRuns_.insert(name);
-        }
+        fromEarlierRuns_.insert(name);
       }
-      closedir(dir);
     }
   }
 
@@ -54,18 +51,31 @@ namespace NiftiToDicomPlugin
 
   void ImportJournal::Add(const std::string& seriesInstanceUid)
   {
-    FILE* file = fopen(GetPath(seriesInstanceUid).c_str(), "wb");
-    if (file == nullptr)
+    try
     {
-      throw std::runtime_error("Cannot write the import journal " + directory_ + ": " + strerror(errno));
+      Orthanc::SystemToolbox::WriteFile(std::string(), GetPath(seriesInstanceUid));
     }
-    fclose(file);
+    catch (Orthanc::OrthancException& e)
+    {
+      throw std::runtime_error("Cannot write the import journal " + directory_ + ": " + e.What());
+    }
   }
 
 
   void ImportJournal::Remove(const std::string& seriesInstanceUid)
   {
-    unlink(GetPath(seriesInstanceUid).c_str());
+    try
+    {
+      Orthanc::SystemToolbox::RemoveFile(GetPath(seriesInstanceUid));
+    }
+    catch (Orthanc::OrthancException& e)
+    {
+      LOG(WARNING) << "NIfTI-to-DICOM: cannot remove the import journal entry " << seriesInstanceUid << ": " << e.What();
+    }
+    catch (std::exception& e)
+    {
+      LOG(WARNING) << "NIfTI-to-DICOM: cannot remove the import journal entry " << seriesInstanceUid << ": " << e.what();
+    }
   }
 
 
@@ -111,24 +121,8 @@ namespace NiftiToDicomPlugin
   }
 
 
-  void ImportJournal::Initialize(const std::string& directory)
-  {
-    journal_.reset(new ImportJournal(directory));
-  }
-
-
-  void ImportJournal::Finalize()
-  {
-    journal_.reset();
-  }
-
-
   ImportJournal& ImportJournal::Get()
   {
-    if (!journal_)
-    {
-      throw std::logic_error("The import journal is not initialised");
-    }
-    return *journal_;
+    return PluginServices::Get().GetImportJournal();
   }
 }

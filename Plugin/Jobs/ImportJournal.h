@@ -1,6 +1,5 @@
 #pragma once
 
-#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -25,6 +24,9 @@ namespace NiftiToDicomPlugin
   public:
     explicit ImportJournal(const std::string& directory);
 
+    ImportJournal(const ImportJournal&) = delete;
+    ImportJournal& operator=(const ImportJournal&) = delete;
+
     void Add(const std::string& seriesInstanceUid);
     void Remove(const std::string& seriesInstanceUid);
 
@@ -34,8 +36,7 @@ namespace NiftiToDicomPlugin
     // Deletes the series of earlier runs' entries that no job claimed
     void DeleteOrphans();
 
-    static void Initialize(const std::string& directory);
-    static void Finalize();
+    // The journal of the running plugin (see PluginServices)
     static ImportJournal& Get();
   };
 }

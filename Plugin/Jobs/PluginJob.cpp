@@ -5,18 +5,31 @@
 #include "Common/ConversionError.h"
 
 #include <Logging.h>
-
-#include <json/writer.h>
+#include <Toolbox.h>
 
 namespace NiftiToDicomPlugin
 {
   namespace
   {
-    std::string WriteJson(const Json::Value& value)
+    // No exception may reach the core: a failed Stop or Reset is logged and
+    // reported as an error code
+    template <typename Action>
+    OrthancPluginErrorCode Guard(const char* what, Action action)
     {
-      Json::StreamWriterBuilder builder;
-      builder["indentation"] = "";
-      return Json::writeString(builder, value);
+      try
+      {
+        action();
+        return OrthancPluginErrorCode_Success;
+      }
+      catch (std::exception& e)
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: job " << what << " failed: " << e.what();
+        return OrthancPluginErrorCode_Plugin;
+      }
+      catch (...)
+      {
+        return OrthancPluginErrorCode_Plugin;
+      }
     }
   }
 
@@ -52,7 +65,7 @@ namespace NiftiToDicomPlugin
     PluginJob& self = *reinterpret_cast<PluginJob*>(job);
     try
     {
-      self.content_ = WriteJson(self.GetContent());
+      Orthanc::Toolbox::WriteFastJson(self.content_, self.GetContent());
     }
     catch (...)
     {
@@ -72,7 +85,7 @@ namespace NiftiToDicomPlugin
       {
         return nullptr;
       }
-      self.serialized_ = WriteJson(serialized);
+      Orthanc::Toolbox::WriteFastJson(self.serialized_, serialized);
       return self.serialized_.c_str();
     }
     catch (...)
@@ -102,39 +115,13 @@ namespace NiftiToDicomPlugin
 
   OrthancPluginErrorCode PluginJob::CallbackStop(void* job, OrthancPluginJobStopReason reason)
   {
-    try
-    {
-      reinterpret_cast<PluginJob*>(job)->Stop(reason);
-      return OrthancPluginErrorCode_Success;
-    }
-    catch (std::exception& e)
-    {
-      LOG(ERROR) << "NIfTI-to-DICOM: job stop failed: " << e.what();
-      return OrthancPluginErrorCode_Plugin;
-    }
-    catch (...)
-    {
-      return OrthancPluginErrorCode_Plugin;
-    }
+    return Guard("stop", [&] { reinterpret_cast<PluginJob*>(job)->Stop(reason); });
   }
 
 
   OrthancPluginErrorCode PluginJob::CallbackReset(void* job)
   {
-    try
-    {
-      reinterpret_cast<PluginJob*>(job)->Reset();
-      return OrthancPluginErrorCode_Success;
-    }
-    catch (std::exception& e)
-    {
-      LOG(ERROR) << "NIfTI-to-DICOM: job reset failed: " << e.what();
-      return OrthancPluginErrorCode_Plugin;
-    }
-    catch (...)
-    {
-      return OrthancPluginErrorCode_Plugin;
-    }
+    return Guard("reset", [&] { reinterpret_cast<PluginJob*>(job)->Reset(); });
   }
 
 

@@ -19,4 +19,9 @@ namespace NiftiToDicomPlugin
     }
     return context_;
   }
+
+  std::string OrthancContext::DescribeError(OrthancPluginErrorCode code)
+  {
+    return OrthancPluginGetErrorDescription(Get(), code);
+  }
 }

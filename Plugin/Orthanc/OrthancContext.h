@@ -2,6 +2,8 @@
 
 #include <orthanc/OrthancCPlugin.h>
 
+#include <string>
+
 namespace NiftiToDicomPlugin
 {
   // The plugin context handed over by Orthanc at initialisation. Set once,
@@ -12,5 +14,8 @@ namespace NiftiToDicomPlugin
     static void Set(OrthancPluginContext* context);
 
     static OrthancPluginContext* Get();
+
+    // Orthanc's description of an error code of the SDK
+    static std::string DescribeError(OrthancPluginErrorCode code);
   };
 }

@@ -1,12 +1,9 @@
 #include "Orthanc/RestHelpers.h"
 
+#include "Orthanc/MemoryBuffer.h"
 #include "Orthanc/OrthancContext.h"
 
 #include "Common/ConversionError.h"
-
-#include <Toolbox.h>
-
-#include <memory>
 
 namespace NiftiToDicomPlugin
 {
@@ -17,55 +14,38 @@ namespace NiftiToDicomPlugin
   {
     void ThrowOrthancError(OrthancPluginErrorCode code, const std::string& what)
     {
-      throw ConversionError(ErrorKind::Internal, "Orthanc failed to " + what + ": " +
-                            OrthancPluginGetErrorDescription(OrthancContext::Get(), code));
-    }
-
-    void ParseAnswer(Json::Value& target, const char* data, size_t size)
-    {
-      if (!Orthanc::Toolbox::ReadJson(target, data, size))
-      {
-        throw ConversionError(ErrorKind::Internal, "Orthanc answered with invalid JSON");
-      }
+      throw ConversionError(ErrorKind::Internal, "Orthanc failed to " + what + ": " + OrthancContext::DescribeError(code));
     }
 
     bool IsUnknownResource(OrthancPluginErrorCode code)
     {
       return code == OrthancPluginErrorCode_UnknownResource || code == OrthancPluginErrorCode_InexistentItem;
     }
-  }
 
-
-  MemoryBuffer::MemoryBuffer()
-  {
-    buffer_.data = nullptr;
-    buffer_.size = 0;
-  }
-
-
-  MemoryBuffer::~MemoryBuffer()
-  {
-    if (buffer_.data != nullptr)
+    bool Get(MemoryBuffer& answer, const std::string& uri)
     {
-      OrthancPluginFreeMemoryBuffer(OrthancContext::Get(), &buffer_);
+      const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &answer, uri.c_str());
+      if (IsUnknownResource(code))
+      {
+        return false;
+      }
+      if (code != OrthancPluginErrorCode_Success)
+      {
+        ThrowOrthancError(code, "answer GET " + uri);
+      }
+      return true;
     }
-  }
-
-
-  void MemoryBuffer::ToJson(Json::Value& target) const
-  {
-    ParseAnswer(target, GetData(), GetSize());
   }
 
 
   bool RestHelpers::GetJson(Json::Value& answer, const std::string& uri)
   {
-    std::string text;
-    if (!GetString(text, uri))
+    MemoryBuffer buffer;
+    if (!Get(buffer, uri))
     {
       return false;
     }
-    ParseAnswer(answer, text.data(), text.size());
+    buffer.ToJson(answer);
     return true;
   }
 
@@ -73,14 +53,9 @@ namespace NiftiToDicomPlugin
   bool RestHelpers::GetString(std::string& answer, const std::string& uri)
   {
     MemoryBuffer buffer;
-    const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &buffer, uri.c_str());
-    if (IsUnknownResource(code))
+    if (!Get(buffer, uri))
     {
       return false;
-    }
-    if (code != OrthancPluginErrorCode_Success)
-    {
-      ThrowOrthancError(code, "answer GET " + uri);
     }
     answer.assign(buffer.GetData(), buffer.GetSize());
     return true;

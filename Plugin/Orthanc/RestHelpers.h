@@ -1,45 +1,11 @@
 #pragma once
 
-#include <orthanc/OrthancCPlugin.h>
-
 #include <json/value.h>
 
 #include <string>
 
 namespace NiftiToDicomPlugin
 {
-  // Owns an OrthancPluginMemoryBuffer filled by the SDK
-  class MemoryBuffer
-  {
-  private:
-    OrthancPluginMemoryBuffer buffer_;
-
-  public:
-    MemoryBuffer();
-
-    ~MemoryBuffer();
-
-    MemoryBuffer(const MemoryBuffer&) = delete;
-    MemoryBuffer& operator=(const MemoryBuffer&) = delete;
-
-    OrthancPluginMemoryBuffer* operator&()
-    {
-      return &buffer_;
-    }
-
-    const char* GetData() const
-    {
-      return reinterpret_cast<const char*>(buffer_.data);
-    }
-
-    size_t GetSize() const
-    {
-      return buffer_.size;
-    }
-
-    void ToJson(Json::Value& target) const;
-  };
-
   // Calls into Orthanc's own REST API (no HTTP, no authentication).
   // Each returns false when Orthanc answers "unknown resource"; other
   // failures throw ConversionError(Internal).

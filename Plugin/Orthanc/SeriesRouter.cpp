@@ -1,6 +1,6 @@
 #include "Orthanc/SeriesRouter.h"
 
-#include "Orthanc/OrthancContext.h"
+#include "Orthanc/OrthancPeers.h"
 #include "Orthanc/RestHelpers.h"
 
 #include "Common/ConversionError.h"
@@ -20,51 +20,6 @@ namespace NiftiToDicomPlugin
 
   namespace
   {
-    // Owns the list of peers the SDK hands out
-    class Peers
-    {
-    private:
-      OrthancPluginPeers* peers_;
-
-    public:
-      Peers() :
-        peers_(OrthancPluginGetPeers(OrthancContext::Get()))
-      {
-        if (peers_ == nullptr)
-        {
-          throw ConversionError(ErrorKind::Internal, "Cannot read the list of Orthanc peers");
-        }
-      }
-
-      ~Peers()
-      {
-        OrthancPluginFreePeers(OrthancContext::Get(), peers_);
-      }
-
-      Peers(const Peers&) = delete;
-      Peers& operator=(const Peers&) = delete;
-
-      bool Lookup(uint32_t& index, const std::string& name) const
-      {
-        const uint32_t count = OrthancPluginGetPeersCount(OrthancContext::Get(), peers_);
-        for (uint32_t i = 0; i < count; i++)
-        {
-          const char* n = OrthancPluginGetPeerName(OrthancContext::Get(), peers_, i);
-          if (n != nullptr && name == n)
-          {
-            index = i;
-            return true;
-          }
-        }
-        return false;
-      }
-
-      const OrthancPluginPeers* Get() const
-      {
-        return peers_;
-      }
-    };
-
     Json::Value ReadModalities()
     {
       Json::Value modalities;
@@ -84,6 +39,16 @@ namespace NiftiToDicomPlugin
       return result;
     }
 
+    std::string ReadInstance(const std::string& instance)
+    {
+      std::string dicom;
+      if (!RestHelpers::GetDicomForInstance(dicom, instance))
+      {
+        throw ConversionError(ErrorKind::Internal, "Instance " + instance + " disappeared before it could be sent");
+      }
+      return dicom;
+    }
+
     void SendToModality(const std::vector<std::string>& instances, const Json::Value& modality,
                         const PluginConfiguration& configuration)
     {
@@ -94,39 +59,17 @@ namespace NiftiToDicomPlugin
 
       for (const std::string& instance : instances)
       {
-        std::string dicom;
-        if (!RestHelpers::GetDicomForInstance(dicom, instance))
-        {
-          throw ConversionError(ErrorKind::Internal, "Instance " + instance + " disappeared before it could be sent");
-        }
+        const std::string dicom = ReadInstance(instance);
         std::string sopClassUid, sopInstanceUid;
         connection.Store(sopClassUid, sopInstanceUid, dicom.data(), dicom.size(), false, "", 0);
       }
     }
 
-    void SendToPeer(const std::vector<std::string>& instances, const Peers& peers, uint32_t index)
+    void SendToPeer(const std::vector<std::string>& instances, const OrthancPeers& peers, uint32_t index)
     {
       for (const std::string& instance : instances)
       {
-        std::string dicom;
-        if (!RestHelpers::GetDicomForInstance(dicom, instance))
-        {
-          throw ConversionError(ErrorKind::Internal, "Instance " + instance + " disappeared before it could be sent");
-        }
-
-        MemoryBuffer answer;
-        uint16_t status = 0;
-        const OrthancPluginErrorCode code =
-          OrthancPluginCallPeerApi(OrthancContext::Get(), &answer, nullptr, &status, peers.Get(), index,
-                                   OrthancPluginHttpMethod_Post, "/instances", 0, nullptr, nullptr,
-                                   dicom.data(), static_cast<uint32_t>(dicom.size()), 0);
-        if (code != OrthancPluginErrorCode_Success || status != 200)
-        {
-          throw ConversionError(ErrorKind::Internal,
-                                "the peer answered " + (status != 0 ? "HTTP " + std::to_string(status) :
-                                                        std::string(OrthancPluginGetErrorDescription(
-                                                                      OrthancContext::Get(), code))));
-        }
+        peers.StoreInstance(index, ReadInstance(instance));
       }
     }
   }
@@ -150,7 +93,7 @@ namespace NiftiToDicomPlugin
 
     if (!sendTo.peers.empty())
     {
-      const Peers peers;
+      const OrthancPeers peers;
       for (const std::string& name : sendTo.peers)
       {
         uint32_t index;
@@ -213,7 +156,7 @@ namespace NiftiToDicomPlugin
       Json::Value result = Result("Peer", name);
       try
       {
-        const Peers peers;
+        const OrthancPeers peers;
         uint32_t index;
         if (!peers.Lookup(index, name))
         {

@@ -1,8 +1,7 @@
 #include "Rest/UploadsRoute.h"
 
-#include "Rest/HttpAnswers.h"
-#include "Rest/ImportRoute.h"
 #include "Orthanc/OrthancContext.h"
+#include "Rest/HttpAnswers.h"
 #include "Uploads/UploadStore.h"
 
 #include "Common/ConversionError.h"
@@ -27,7 +26,7 @@ namespace NiftiToDicomPlugin
     class UploadReader
     {
     private:
-      std::unique_ptr<UploadStore::Writer> writer_;
+      std::unique_ptr<UploadWriter>        writer_;
       std::string                          filename_;
       std::string                          error_;
       ErrorKind                            errorKind_;
@@ -67,23 +66,16 @@ namespace NiftiToDicomPlugin
 
         if (writer_->IsTooLarge())
         {
-          const size_t limit = ImportLimit();
+          const uint64_t limit = UploadStore::Get().GetMaximumBytes();
           HttpAnswers::AnswerError(output, std::string(COLLECTION), "POST", 413,
                                    "The upload exceeds the maximum upload size of " + std::to_string(limit >> 20) +
                                    " MB (configuration option NiftiToDicom.MaximumUploadSize); nothing was kept");
           return;
         }
 
-        HttpAnswers::AnswerJson(output, writer_->Finish(filename_));
+        HttpAnswers::AnswerJson(output, UploadStore::Get().Describe(writer_->Finish(filename_)));
       }
-
-      static size_t ImportLimit();
     };
-
-    size_t UploadReader::ImportLimit()
-    {
-      return ImportRoute::GetConfiguration().GetMaximumUploadBytes();
-    }
 
     // Orthanc 1.10.1 gives streamed routes no query arguments, but their headers
     std::string GetHeader(const OrthancPluginHttpRequest* request, const char* name)

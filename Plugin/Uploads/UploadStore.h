@@ -1,90 +1,55 @@
 #pragma once
 
+#include "Uploads/UploadDirectory.h"
+#include "Uploads/UploadWriter.h"
+
 #include <json/value.h>
 
-#include <condition_variable>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace NiftiToDicomPlugin
 {
   // Files sent to POST /nifti/uploads, kept on disk (so that saved jobs find
-  // them after a restart) until they expire or are deleted. Each upload is
-  // "<id>.data" (the bytes) beside "<id>.json" (what we know of it).
+  // them after a restart) until they expire or are deleted. An upload that a
+  // job holds never expires.
   class UploadStore
   {
-  public:
-    // Receives one upload chunk by chunk; removes its partial file unless
-    // Finish() succeeded.
-    class Writer
-    {
-    private:
-      UploadStore&  store_;
-      std::string   id_;
-      std::string   partPath_;
-      FILE*         file_;
-      uint64_t      size_;
-      bool          tooLarge_;
-      bool          finished_;
-
-    public:
-      Writer(UploadStore& store, const std::string& id);
-      ~Writer();
-
-      Writer(const Writer&) = delete;
-      Writer& operator=(const Writer&) = delete;
-
-      // False once the upload exceeds the maximum size (further bytes are dropped)
-      bool Append(const void* data, size_t size);
-
-      bool IsTooLarge() const
-      {
-        return tooLarge_;
-      }
-
-      uint64_t GetSize() const
-      {
-        return size_;
-      }
-
-      // Classifies the file and makes it visible; throws ConversionError for
-      // a NIfTI with an invalid header. Returns the description (GetInfo).
-      Json::Value Finish(const std::string& filename);
-    };
-
   private:
-    std::string                 directory_;
+    UploadDirectory             directory_;
     unsigned int                expiration_;     // seconds
     uint64_t                    maxBytes_;
     std::mutex                  mutex_;
-    std::map<std::string, int>  inUse_;          // upload -> jobs using it
-    std::thread                 purger_;
-    std::condition_variable     stopSignal_;
-    bool                        stopping_;
+    std::map<std::string, int>  inUse_;          // upload -> jobs holding it
 
-    std::string GetDataPath(const std::string& id) const;
-    std::string GetInfoPath(const std::string& id) const;
-    bool ReadInfo(Json::Value& info, const std::string& id) const;
-    void PurgeLoop();
-
-    static bool IsValidId(const std::string& id);
+    bool IsInUse(const std::string& id);
 
   public:
     UploadStore(const std::string& directory, unsigned int expirationSeconds, uint64_t maxBytes);
-    ~UploadStore();
 
-    std::unique_ptr<Writer> StartUpload();
+    UploadStore(const UploadStore&) = delete;
+    UploadStore& operator=(const UploadStore&) = delete;
+
+    unsigned int GetExpiration() const
+    {
+      return expiration_;
+    }
+
+    uint64_t GetMaximumBytes() const
+    {
+      return maxBytes_;
+    }
+
+    std::unique_ptr<UploadWriter> StartUpload();
 
     // For an asynchronous import given as base64: the job works from a file
     std::string CreateFromMemory(const std::string& bytes, const std::string& filename);
 
     // The description answered to clients: ID, Path, Size, Filename, Type,
-    // Expires, Header (NIfTI). False if no such upload (or it expired).
+    // Expires, InUse, Header (NIfTI). False if no such upload (or it expired).
     bool GetInfo(Json::Value& info, const std::string& id);
 
     // GetInfo(), or ConversionError(UnknownResource) saying the upload is gone
@@ -98,6 +63,7 @@ namespace NiftiToDicomPlugin
 
     bool Delete(const std::string& id);
 
+    // The uploads that have not expired
     std::vector<std::string> List();
 
     // An upload in use by a job is never purged
@@ -106,12 +72,7 @@ namespace NiftiToDicomPlugin
 
     void PurgeExpired();
 
-    void StartPurging();
-    void StopPurging();
-
-    // The process-wide store, set up by the plugin's initialisation
-    static void Initialize(const std::string& directory, unsigned int expirationSeconds, uint64_t maxBytes);
-    static void Finalize();
+    // The store of the running plugin (see PluginServices)
     static UploadStore& Get();
   };
 }

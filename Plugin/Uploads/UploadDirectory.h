@@ -1,0 +1,58 @@
+#pragma once
+
+#include <json/value.h>
+
+#include <string>
+#include <vector>
+
+namespace NiftiToDicomPlugin
+{
+  // The files of the uploads on disk: "<id>.data" (the bytes) beside
+  // "<id>.json" (what is known of them), and "<id>.part" while the bytes
+  // arrive. An ID is 32 lowercase hexadecimal digits, so that no request can
+  // name a file outside the directory.
+  class UploadDirectory
+  {
+  private:
+    std::string path_;
+
+  public:
+    // Creates the directory (readable by Orthanc's user only: uploads hold
+    // patient data), and removes the partial files of uploads cut short by
+    // a stop of Orthanc
+    explicit UploadDirectory(const std::string& path);
+
+    const std::string& GetPath() const
+    {
+      return path_;
+    }
+
+    static std::string CreateId();
+
+    static bool IsValidId(const std::string& id);
+
+    std::string GetDataPath(const std::string& id) const;
+
+    std::string GetInfoPath(const std::string& id) const;
+
+    std::string GetPartPath(const std::string& id) const;
+
+    // The IDs of the uploads whose bytes are stored
+    std::vector<std::string> ListIds() const;
+
+    // False unless "id" names a complete upload
+    bool ReadInfo(Json::Value& info, const std::string& id) const;
+
+    // The bytes of an upload; false if they cannot be read
+    bool ReadData(std::string& content, const std::string& id) const;
+
+    // Makes a received upload visible: its description, then its bytes
+    // (from "<id>.part"); throws ConversionError(Internal)
+    void Publish(const std::string& id, const Json::Value& info);
+
+    // False if there was no such upload
+    bool Remove(const std::string& id);
+
+    void RemovePart(const std::string& id);
+  };
+}

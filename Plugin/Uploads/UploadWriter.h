@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace NiftiToDicomPlugin
+{
+  class UploadDirectory;
+
+  // Streams one upload to disk, chunk by chunk, into "<id>.part"; the
+  // partial file is removed unless Finish() succeeded.
+  class UploadWriter
+  {
+  private:
+    UploadDirectory&  directory_;
+    uint64_t          maxBytes_;
+    std::string       id_;
+    std::string       partPath_;
+    FILE*             file_;
+    uint64_t          size_;
+    bool              tooLarge_;
+    bool              finished_;
+
+  public:
+    UploadWriter(UploadDirectory& directory, uint64_t maxBytes);
+
+    ~UploadWriter();
+
+    UploadWriter(const UploadWriter&) = delete;
+    UploadWriter& operator=(const UploadWriter&) = delete;
+
+    // False once the upload exceeds the maximum size (further bytes are dropped)
+    bool Append(const void* data, size_t size);
+
+    bool IsTooLarge() const
+    {
+      return tooLarge_;
+    }
+
+    uint64_t GetSize() const
+    {
+      return size_;
+    }
+
+    // Classifies the file and makes it visible; throws ConversionError, e.g.
+    // for an empty upload or a NIfTI with an invalid header. Returns the
+    // upload's ID.
+    std::string Finish(const std::string& filename);
+  };
+}
