@@ -2,6 +2,7 @@
 # Installs, from Debian 12's packages, what the plugin needs.
 #   install-dependencies.sh build   compilers, SDK, libraries, and Orthanc itself
 #   install-dependencies.sh test    the above plus the validators and tools the tests use
+#   install-dependencies.sh fuzz    the build packages plus clang (libFuzzer, sanitizers)
 # Packages already present are not reinstalled, and apt-get update runs only
 # when something is missing.
 set -euo pipefail
@@ -22,10 +23,15 @@ TEST_PACKAGES=(
   chromium
 )
 
+FUZZ_PACKAGES=(
+  clang python3-nibabel python3-numpy
+)
+
 case "${1:-build}" in
   build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
   test)  PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  *)     echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  fuzz)  PACKAGES=("${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}") ;;
+  *)     echo "usage: $0 [build|test|fuzz]" >&2; exit 2 ;;
 esac
 
 MISSING=()
