@@ -1,6 +1,7 @@
 #include "Uploads/UploadStore.h"
 
 #include "Common/ConversionError.h"
+#include "Nifti/GzipInflater.h"
 #include "Nifti/NiftiHeader.h"
 #include "Nifti/NiftiSummary.h"
 
@@ -147,7 +148,7 @@ namespace NiftiToDicomPlugin
       std::ifstream file(path, std::ios::binary);
       char magic[2] = { 0, 0 };
       file.read(magic, 2);
-      return file.gcount() == 2 && static_cast<uint8_t>(magic[0]) == 0x1f && static_cast<uint8_t>(magic[1]) == 0x8b;
+      return NiftiToDicom::GzipInflater::IsGzip(magic, static_cast<size_t>(file.gcount()));
     }
   }
 
