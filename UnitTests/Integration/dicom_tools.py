@@ -337,8 +337,9 @@ def locate_pixels(ipp, iop, spacing, rows, columns, affine, shape3, what):
     i, j, k = pixel_voxel_indices(ipp, iop, spacing, rows, columns, affine)
     ri, rj, rk = np.rint(i), np.rint(j), np.rint(k)
     off = max(np.abs(i - ri).max(), np.abs(j - rj).max(), np.abs(k - rk).max())
-    assert off <= INDEX_TOL, "%s: pixel centres are %.4g voxels away from voxel centres (IPP %s IOP %s spacing %s)" % (
-        what, off, ipp, iop, spacing)
+    assert off <= INDEX_TOL, \
+        "%s: pixel centres are %.4g voxels away from voxel centres (IPP %s IOP %s spacing %s)" % (
+            what, off, ipp, iop, spacing)
     assert np.all(rk == rk[0, 0]), "%s: the pixels span several NIfTI slices" % what
     nx, ny, nz = shape3
     assert ri.min() >= 0 and ri.max() < nx and rj.min() >= 0 and rj.max() < ny and 0 <= rk[0, 0] < nz, \
