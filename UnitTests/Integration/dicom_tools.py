@@ -3,6 +3,7 @@
 
 import concurrent.futures
 import glob
+import gzip
 import io
 import os
 import re
@@ -25,6 +26,11 @@ def valid_uid(uid):
 
 
 # --------------------------------------------------------------------------- files
+def gunzip_if_gzip(data):
+    """`data` decompressed when it starts with the gzip magic (orthanc-neuro may gzip its NIfTI), else as is."""
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def extract_zip(data, directory):
     """Extract an Orthanc archive (bytes) into `directory`; returns the list of extracted files."""
     os.makedirs(directory, exist_ok=True)
