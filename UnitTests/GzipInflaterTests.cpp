@@ -7,6 +7,8 @@
 
 #include <random>
 
+#include <unistd.h>
+
 using namespace NiftiToDicom;
 using namespace NiftiTest;
 
@@ -143,6 +145,23 @@ TEST(GzipInflater, BombStopsAtLimit)
   // stop early rather than allocate the whole output
   const std::string bomb = GzipCompress(std::string(64 << 20, '\0'));
   EXPECT_CONVERSION_ERROR(Inflate(bomb, 1 << 20), TooLarge, "maximum");
+}
+
+
+TEST(GzipInflater, TooLargeNamesTheLimitAndItsOption)
+{
+  // Both ways of inflating (in memory, and gzread() from a file) say the same
+  const std::string compressed = GzipCompress(std::string(3 << 20, 'x'));
+  const std::string expected = "maximum volume size of 2 MB (configuration option MaximumVolumeSize)";
+  EXPECT_CONVERSION_ERROR(Inflate(compressed, 2 << 20), TooLarge, expected);
+
+  char path[] = "/tmp/GzipInflaterTests-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_NE(-1, fd);
+  ASSERT_EQ(static_cast<ssize_t>(compressed.size()), write(fd, compressed.data(), compressed.size()));
+  close(fd);
+  EXPECT_CONVERSION_ERROR(NiftiVolume::ReadFile(path, "the file", 2 << 20), TooLarge, expected);
+  unlink(path);
 }
 
 

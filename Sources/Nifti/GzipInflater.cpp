@@ -37,11 +37,15 @@ namespace NiftiToDicom
         return stream_;
       }
     };
+  }
 
-    std::string FormatMegabytes(size_t bytes)
-    {
-      return std::to_string(bytes / (1024 * 1024)) + " MB";
-    }
+
+  ConversionError GzipInflater::MakeTooLargeError(size_t maxOutput)
+  {
+    return ConversionError(ErrorKind::TooLarge,
+                           "The decompressed NIfTI exceeds the maximum volume size of " +
+                           std::to_string(maxOutput / (1024 * 1024)) +
+                           " MB (configuration option MaximumVolumeSize)");
   }
 
 
@@ -80,9 +84,7 @@ namespace NiftiToDicom
       {
         if (target.size() > maxOutput)
         {
-          throw ConversionError(ErrorKind::TooLarge,
-                                "The decompressed NIfTI exceeds the maximum volume size of " +
-                                FormatMegabytes(maxOutput) + " (configuration option MaximumVolumeSize)");
+          throw MakeTooLargeError(maxOutput);
         }
         target.resize(std::min(maxOutput + 1, std::max<size_t>(target.size() * 2, 1 << 20)));
       }
@@ -127,9 +129,7 @@ namespace NiftiToDicom
 
     if (produced > maxOutput)
     {
-      throw ConversionError(ErrorKind::TooLarge,
-                            "The decompressed NIfTI exceeds the maximum volume size of " +
-                            FormatMegabytes(maxOutput) + " (configuration option MaximumVolumeSize)");
+      throw MakeTooLargeError(maxOutput);
     }
 
     target.resize(produced);

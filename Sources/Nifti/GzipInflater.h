@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Common/ConversionError.h"
+
 #include <cstddef>
 #include <string>
 
@@ -15,5 +17,9 @@ namespace NiftiToDicom
     // Throws ConversionError (InvalidInput when the stream is corrupt or
     // truncated, TooLarge when the output would exceed maxOutput).
     static void Inflate(std::string& target, const void* data, size_t size, size_t maxOutput);
+
+    // The TooLarge error of a decompressed NIfTI beyond maxOutput bytes,
+    // also for the readers of .nii.gz files that inflate with gzread()
+    static ConversionError MakeTooLargeError(size_t maxOutput);
   };
 }

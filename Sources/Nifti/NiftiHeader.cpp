@@ -1,6 +1,7 @@
 #include "Nifti/NiftiHeader.h"
 
 #include "Common/ConversionError.h"
+#include "Nifti/VoxelType.h"
 
 #include <nifti2_io.h>
 
@@ -26,23 +27,7 @@ namespace NiftiToDicom
 
     bool IsSupportedDatatype(int datatype)
     {
-      switch (datatype)
-      {
-        case NIFTI_TYPE_UINT8:
-        case NIFTI_TYPE_INT8:
-        case NIFTI_TYPE_INT16:
-        case NIFTI_TYPE_UINT16:
-        case NIFTI_TYPE_INT32:
-        case NIFTI_TYPE_UINT32:
-        case NIFTI_TYPE_INT64:
-        case NIFTI_TYPE_UINT64:
-        case NIFTI_TYPE_FLOAT32:
-        case NIFTI_TYPE_FLOAT64:
-        case NIFTI_TYPE_RGB24:
-          return true;
-        default:
-          return false;
-      }
+      return IsScalarVoxelType(datatype) || datatype == NIFTI_TYPE_RGB24;
     }
 
     void CheckDatatype(int datatype, int bitpix)

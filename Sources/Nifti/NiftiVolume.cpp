@@ -56,9 +56,7 @@ namespace NiftiToDicom
         {
           if (content.size() > maxVolumeBytes)
           {
-            throw ConversionError(ErrorKind::TooLarge,
-                                  "The decompressed NIfTI exceeds the maximum volume size of " +
-                                  std::to_string(maxVolumeBytes >> 20) + " MB (configuration option MaximumVolumeSize)");
+            throw GzipInflater::MakeTooLargeError(maxVolumeBytes);
           }
           content.resize(std::min(maxVolumeBytes + 1, content.size() * 2));
         }

@@ -1,15 +1,14 @@
 #include "Plan/PixelEncoder.h"
 
-#include "Common/ConversionError.h"
 #include "Dicom/DicomValues.h"
-
-#include <nifti2_io.h>
+#include "Nifti/VoxelType.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #  error The pixel encoder writes little-endian DICOM pixels with native stores
@@ -24,19 +23,6 @@ namespace NiftiToDicom
     // extreme values out of range.
     const double QUANTISATION_STEPS = 65532.0;
 
-    template <typename T>
-    T ReadVoxel(const uint8_t* p, bool swap)
-    {
-      T value;
-      memcpy(&value, p, sizeof(T));
-      if (swap && sizeof(T) > 1)
-      {
-        uint8_t* bytes = reinterpret_cast<uint8_t*>(&value);
-        std::reverse(bytes, bytes + sizeof(T));
-      }
-      return value;
-    }
-
     bool FitsUnsigned16(double minValue, double maxValue)
     {
       return minValue >= 0 && maxValue <= 65535;
@@ -45,11 +31,6 @@ namespace NiftiToDicom
     bool FitsSigned16(double minValue, double maxValue)
     {
       return minValue >= -32768 && maxValue <= 32767;
-    }
-
-    bool IsFloatType(int datatype)
-    {
-      return datatype == NIFTI_TYPE_FLOAT32 || datatype == NIFTI_TYPE_FLOAT64;
     }
 
     std::string Describe(double value)
@@ -108,11 +89,15 @@ namespace NiftiToDicom
       minStored = maxStored = 0;  // nothing but NaN: store zeros
     }
 
-    ChooseRepresentation(minStored, maxStored, allIntegral);
+    // int8 and int16 data keep signed pixels whatever their range; wider
+    // integers get signed pixels only when their values need them
+    ChooseRepresentation(minStored, maxStored, allIntegral, std::is_integral<T>::value,
+                         std::is_signed<T>::value && sizeof(T) <= 2);
   }
 
 
-  void PixelEncoder::ChooseRepresentation(double minStored, double maxStored, bool allIntegral)
+  void PixelEncoder::ChooseRepresentation(double minStored, double maxStored, bool allIntegral,
+                                          bool integerType, bool signedInput)
   {
     const NiftiHeader& header = volume_.GetHeader();
     const double slope = header.HasScaling() ? header.sclSlope : 1.0;
@@ -120,9 +105,6 @@ namespace NiftiToDicom
 
     minReal_ = std::min(slope * minStored + inter, slope * maxStored + inter);
     maxReal_ = std::max(slope * minStored + inter, slope * maxStored + inter);
-
-    const bool integerType = !IsFloatType(header.datatype);
-    const bool signedInput = (header.datatype == NIFTI_TYPE_INT8 || header.datatype == NIFTI_TYPE_INT16);
 
     if (integerType && (FitsUnsigned16(minStored, maxStored) || FitsSigned16(minStored, maxStored)))
     {
@@ -197,22 +179,10 @@ namespace NiftiToDicom
     windowCenter_(0),
     windowWidth_(1)
   {
-    switch (volume.GetHeader().datatype)
+    VisitVoxelType(volume.GetHeader().datatype, [this](auto tag)
     {
-      case NIFTI_TYPE_UINT8:   Scan<uint8_t>();  break;
-      case NIFTI_TYPE_INT8:    Scan<int8_t>();   break;
-      case NIFTI_TYPE_INT16:   Scan<int16_t>();  break;
-      case NIFTI_TYPE_UINT16:  Scan<uint16_t>(); break;
-      case NIFTI_TYPE_INT32:   Scan<int32_t>();  break;
-      case NIFTI_TYPE_UINT32:  Scan<uint32_t>(); break;
-      case NIFTI_TYPE_INT64:   Scan<int64_t>();  break;
-      case NIFTI_TYPE_UINT64:  Scan<uint64_t>(); break;
-      case NIFTI_TYPE_FLOAT32: Scan<float>();    break;
-      case NIFTI_TYPE_FLOAT64: Scan<double>();   break;
-      default:
-        // NiftiHeader::Parse() refuses every other type
-        throw ConversionError(ErrorKind::Internal, "PixelEncoder: unexpected NIfTI data type");
-    }
+      Scan<typename decltype(tag)::Type>();
+    });
   }
 
 
@@ -270,20 +240,9 @@ namespace NiftiToDicom
     target.resize(static_cast<size_t>(volume_.GetWidth() * volume_.GetHeight() * 2));
     uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
 
-    switch (volume_.GetHeader().datatype)
+    VisitVoxelType(volume_.GetHeader().datatype, [this, output, k, t](auto tag)
     {
-      case NIFTI_TYPE_UINT8:   EncodeRows<uint8_t>(output, k, t);  break;
-      case NIFTI_TYPE_INT8:    EncodeRows<int8_t>(output, k, t);   break;
-      case NIFTI_TYPE_INT16:   EncodeRows<int16_t>(output, k, t);  break;
-      case NIFTI_TYPE_UINT16:  EncodeRows<uint16_t>(output, k, t); break;
-      case NIFTI_TYPE_INT32:   EncodeRows<int32_t>(output, k, t);  break;
-      case NIFTI_TYPE_UINT32:  EncodeRows<uint32_t>(output, k, t); break;
-      case NIFTI_TYPE_INT64:   EncodeRows<int64_t>(output, k, t);  break;
-      case NIFTI_TYPE_UINT64:  EncodeRows<uint64_t>(output, k, t); break;
-      case NIFTI_TYPE_FLOAT32: EncodeRows<float>(output, k, t);    break;
-      case NIFTI_TYPE_FLOAT64: EncodeRows<double>(output, k, t);   break;
-      default:
-        throw ConversionError(ErrorKind::Internal, "PixelEncoder: unexpected NIfTI data type");
-    }
+      EncodeRows<typename decltype(tag)::Type>(output, k, t);
+    });
   }
 }

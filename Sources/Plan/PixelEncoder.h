@@ -41,7 +41,8 @@ namespace NiftiToDicom
 
     template <typename T> void Scan();
     template <typename T> void EncodeRows(uint8_t* target, int64_t k, int64_t t) const;
-    void ChooseRepresentation(double minStored, double maxStored, bool allIntegral);
+    void ChooseRepresentation(double minStored, double maxStored, bool allIntegral,
+                              bool integerType, bool signedInput);
 
   public:
     explicit PixelEncoder(const NiftiVolume& volume);

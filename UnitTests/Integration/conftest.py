@@ -303,6 +303,75 @@ def imports(orthanc, parents, tmp_path_factory):
     return ImportCache(orthanc, parents, str(tmp_path_factory.mktemp("imports")))
 
 
+# --------------------------------------------------------------------------- imports of a test module's own cases
+class ModuleImport:
+    """POST /nifti/import of NIfTI bytes built by a test module, with the request `fields`, into `study`; the
+    instances of the new series are downloaded to `workdir` when first asked for."""
+
+    def __init__(self, name, orthanc, study, workdir, nifti, fields):
+        self.name = name
+        self.orthanc = orthanc
+        self.study = study
+        self.workdir = workdir
+        self.nifti = nifti
+        self.original = nib.Nifti1Image.from_bytes(nifti)
+        self.fields = fields
+        self.response = orthanc.nifti_import(nifti, study.orthanc_id, **fields)
+        self.answer = self.response.json_or_none() if self.response.ok else None
+        self._files = None
+
+    def require_success(self):
+        assert self.response.status == 200, "import of %s (%s) failed: %s" % (
+            self.name, self.fields, self.response.describe())
+        assert isinstance(self.answer, dict) and self.answer.get("ID"), self.response.describe()
+
+    @property
+    def files(self):
+        if self._files is None:
+            self.require_success()
+            os.makedirs(self.workdir, exist_ok=True)
+            files = []
+            for n, iid in enumerate(self.orthanc.get_json("/series/%s" % self.answer["ID"])["Instances"]):
+                path = os.path.join(self.workdir, "%04d.dcm" % n)
+                with open(path, "wb") as f:
+                    f.write(self.orthanc.get_bytes("/instances/%s/file" % iid))
+                files.append(path)
+            self._files = files
+        return self._files
+
+    @property
+    def datasets(self):
+        return [pydicom.dcmread(f) for f in self.files]
+
+    def single(self):
+        files = self.files
+        assert len(files) == 1, "%s (%s): expected ONE multi-frame instance, the series has %d" % (
+            self.name, self.fields, len(files))
+        return pydicom.dcmread(files[0])
+
+
+class ModuleImports:
+    """make(name, workdir) -> ModuleImport, called once per name, the first time the name is asked for."""
+
+    def __init__(self, make, root):
+        self.make, self.root = make, root
+        self.results = {}
+
+    def __call__(self, name):
+        if name not in self.results:
+            self.results[name] = self.make(name, os.path.join(self.root, name))
+        return self.results[name]
+
+
+def upload_module_parent(parents, key, ds, directory):
+    """A parent study of a test module's own (uploaded as parents[key]); its .path is the file, for dcentvfy."""
+    parent = parents.upload(key, ds)
+    parent.path = os.path.join(str(directory), "parent.dcm")
+    with open(parent.path, "wb") as f:
+        f.write(dataset_bytes(ds))
+    return parent
+
+
 @pytest.fixture
 def scratch(tmp_path):
     return str(tmp_path)

@@ -3,6 +3,7 @@
 
 import concurrent.futures
 import glob
+import gzip
 import io
 import os
 import re
@@ -15,6 +16,8 @@ DCM2NIIX = "/usr/bin/dcm2niix"
 DCIODVFY = "/usr/bin/dciodvfy"
 DCENTVFY = "/usr/bin/dcentvfy"
 
+BIG_ENDIAN = "1.2.840.10008.1.2.2"   # Explicit VR Big Endian transfer syntax
+
 UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 
 
@@ -23,6 +26,11 @@ def valid_uid(uid):
 
 
 # --------------------------------------------------------------------------- files
+def gunzip_if_gzip(data):
+    """`data` decompressed when it starts with the gzip magic (orthanc-neuro may gzip its NIfTI), else as is."""
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def extract_zip(data, directory):
     """Extract an Orthanc archive (bytes) into `directory`; returns the list of extracted files."""
     os.makedirs(directory, exist_ok=True)
@@ -83,6 +91,22 @@ def run_dcentvfy(paths):
     text = p.stdout.decode("utf-8", errors="replace")
     errors, warnings = _classify(text)
     return Validation(" ".join(paths[:1]) + " ...", errors, warnings, text, p.returncode)
+
+
+def assert_dciodvfy_clean(path, name):
+    """dciodvfy finds no error in the file `path` (of case `name`); its warnings are printed."""
+    v = run_dciodvfy(path)
+    if v.warnings:
+        print("dciodvfy warnings (%s):\n%s" % (name, "\n".join(sorted(set(v.warnings)))))
+    assert not v.errors, "dciodvfy errors for %s (%s):\n%s" % (name, path, "\n".join(v.errors))
+
+
+def assert_dcentvfy_clean(path, parent_path, name):
+    """dcentvfy finds no error between the file `path` (of case `name`) and its parent study's file."""
+    e = run_dcentvfy([path, parent_path])
+    if e.warnings:
+        print("dcentvfy warnings (%s):\n%s" % (name, "\n".join(sorted(set(e.warnings)))))
+    assert not e.errors, "dcentvfy errors for %s with its parent study:\n%s" % (name, "\n".join(e.errors))
 
 
 # --------------------------------------------------------------------------- world-space comparison
@@ -244,7 +268,7 @@ def compare_world(original, other, data_atol=0.0, data_rtol=1e-6, position_tol_m
 
 
 # --------------------------------------------------------------------------- multi-frame geometry (Parametric Map,
-# Segmentation): where each stored pixel lies, independently of how the converter computed it
+# Segmentation, Enhanced MR): where each stored pixel lies, independently of how the converter computed it
 LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
@@ -303,11 +327,77 @@ def frame_geometry(ds, frame_index):
             [float(v) for v in measures.PixelSpacing])
 
 
+def temporal_position_index(ds, frame_index):
+    """TemporalPositionIndex of one frame from its FrameContentSequence, None when absent."""
+    content = functional_group(ds, frame_index, "FrameContentSequence")
+    return int(content.TemporalPositionIndex) if content is not None and "TemporalPositionIndex" in content else None
+
+
+INDEX_TOL = 1e-3          # a pixel centre must fall this close (in voxels) to a voxel centre
+
+
+def locate_pixels(ipp, iop, spacing, rows, columns, affine, shape3, what):
+    """Voxel indices (i, j arrays of shape (rows, columns), k) of the pixels of one image or frame (`what`, for the
+    messages), from its IPP, IOP and PixelSpacing. Raises unless the pixel centres fall on the voxel centres of one
+    slice of the volume, one to one."""
+    i, j, k = pixel_voxel_indices(ipp, iop, spacing, rows, columns, affine)
+    ri, rj, rk = np.rint(i), np.rint(j), np.rint(k)
+    off = max(np.abs(i - ri).max(), np.abs(j - rj).max(), np.abs(k - rk).max())
+    assert off <= INDEX_TOL, \
+        "%s: pixel centres are %.4g voxels away from voxel centres (IPP %s IOP %s spacing %s)" % (
+            what, off, ipp, iop, spacing)
+    assert np.all(rk == rk[0, 0]), "%s: the pixels span several NIfTI slices" % what
+    nx, ny, nz = shape3
+    assert ri.min() >= 0 and ri.max() < nx and rj.min() >= 0 and rj.max() < ny and 0 <= rk[0, 0] < nz, \
+        "%s: pixels outside the volume (i %d..%d, j %d..%d, k %d; shape %s)" % (
+            what, ri.min(), ri.max(), rj.min(), rj.max(), rk[0, 0], shape3)
+    ri, rj = ri.astype(int), rj.astype(int)
+    assert len(set(zip(ri.ravel().tolist(), rj.ravel().tolist()))) == nx * ny == ri.size, \
+        "%s: the pixels do not cover the %dx%d slice one to one" % (what, nx, ny)
+    return ri, rj, int(rk[0, 0])
+
+
+def locate_frame(ds, frame_index, affine, shape3):
+    """locate_pixels() for one frame of a multi-frame instance, placed by the frame's functional groups."""
+    ipp, iop, spacing = frame_geometry(ds, frame_index)
+    return locate_pixels(ipp, iop, spacing, int(ds.Rows), int(ds.Columns), affine, shape3, "frame %d" % frame_index)
+
+
+def locate_image(ds, affine, shape3):
+    """locate_pixels() for a single-frame image, placed by its ImagePositionPatient etc."""
+    return locate_pixels([float(v) for v in ds.ImagePositionPatient], [float(v) for v in ds.ImageOrientationPatient],
+                         [float(v) for v in ds.PixelSpacing], int(ds.Rows), int(ds.Columns), affine, shape3,
+                         "instance %s" % ds.InstanceNumber)
+
+
+POSITION_TOL_MM = 1e-3
+DIRECTION_TOL = 1e-5
+
+
+def frame_plane_problems(ds, frame_index, affine, ny, k):
+    """The frame's IPP is the LPS position of voxel (0, ny-1, k), its IOP and PixelSpacing what the affine
+    prescribes; returns the differences found, as sentences."""
+    ipp, iop, spacing = frame_geometry(ds, frame_index)
+    exp_iop, exp_spacing, exp_ipp = expected_plane_geometry(affine)
+    problems = []
+    err = float(np.max(np.abs(np.array(ipp) - exp_ipp(k, ny))))
+    if err > POSITION_TOL_MM:
+        problems.append("frame %d (k=%d): IPP %s, expected %s (off by %.4g mm)"
+                        % (frame_index, k, ipp, np.round(exp_ipp(k, ny), 5).tolist(), err))
+    if np.max(np.abs(np.array(iop) - exp_iop)) > DIRECTION_TOL:
+        problems.append("frame %d: IOP %s, expected %s" % (frame_index, iop, np.round(exp_iop, 6).tolist()))
+    if np.max(np.abs(np.array(spacing) - exp_spacing)) > 1e-5:
+        problems.append("frame %d: PixelSpacing %s, expected [row, column] %s" % (frame_index, spacing, exp_spacing))
+    return problems
+
+
+# --------------------------------------------------------------------------- frame decoding: the stored values,
+# unpacked by hand from the raw pixel bytes
 def float_frames(ds):
     """Frames of a Parametric Map decoded with numpy from Float Pixel Data (7FE0,0008, float32) or Double Float
     Pixel Data (7FE0,0009, float64): array (frames, rows, columns) and the keyword that held them."""
     frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
-    little = ds.file_meta.TransferSyntaxUID != "1.2.840.10008.1.2.2"
+    little = _little_endian(ds)
     for keyword, dtype in (("FloatPixelData", "f4"), ("DoubleFloatPixelData", "f8")):
         if keyword in ds:
             raw = ds.data_element(keyword).value
@@ -330,3 +420,39 @@ def binary_frames(ds):
                              % (raw.size, frames, rows, columns, count))
     bits = np.unpackbits(raw, bitorder="little")[:count]
     return bits.reshape(frames, rows, columns).astype(bool)
+
+
+def _little_endian(ds):
+    return ds.file_meta.TransferSyntaxUID != BIG_ENDIAN
+
+
+def mono16_frames(ds):
+    """Frames of a 16-bit monochrome instance decoded from the raw Pixel Data: (frames, rows, columns) as int16 or
+    uint16 per PixelRepresentation."""
+    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
+    assert int(ds.BitsAllocated) == 16, "BitsAllocated %s" % ds.BitsAllocated
+    dtype = ("<" if _little_endian(ds) else ">") + ("i2" if int(ds.PixelRepresentation) == 1 else "u2")
+    raw = ds.PixelData
+    count = frames * rows * columns
+    assert len(raw) == 2 * count, "Pixel Data has %d bytes, %d frames of %dx%d x 2 bytes need %d" % (
+        len(raw), frames, rows, columns, 2 * count)
+    values = np.frombuffer(raw, dtype=dtype)
+    bits_stored = int(ds.BitsStored)
+    if bits_stored < 16:   # keep only the stored bits (sign-extended when signed)
+        values = values.astype(np.int64)
+        mask = (1 << bits_stored) - 1
+        values = values & mask
+        if int(ds.PixelRepresentation) == 1:
+            values = np.where(values >= (1 << (bits_stored - 1)), values - (1 << bits_stored), values)
+    return values.reshape(frames, rows, columns)
+
+
+def rgb_frames(ds):
+    """Frames of an 8-bit RGB instance with PlanarConfiguration 0: uint8 (frames, rows, columns, 3)."""
+    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
+    raw = ds.PixelData
+    count = frames * rows * columns * 3
+    assert len(raw) in (count, count + 1) and len(raw) % 2 == 0, \
+        "Pixel Data has %d bytes; %d frames of %dx%d RGB need %d (+1 pad byte if odd)" % (
+            len(raw), frames, rows, columns, count)
+    return np.frombuffer(raw, dtype=np.uint8)[:count].reshape(frames, rows, columns, 3)

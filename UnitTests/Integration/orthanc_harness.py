@@ -573,6 +573,17 @@ def wait_for_job(client, job_id, timeout=120, interval=0.05):
     return JobWatch(client, job_id).wait(timeout=timeout, interval=interval)
 
 
+def wait_until(predicate, timeout, interval=0.2):
+    """Calls predicate() every `interval` s until it returns a true value or `timeout` s have passed; returns its
+    last value (false after a timeout)."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
 class MemorySampler:
     """Samples VmRSS of a process every `interval` s in a thread; reset_peak_rss() first, then
     peak_increase() is the largest of the samples and VmHWM, minus VmRSS at the start."""

@@ -13,7 +13,6 @@ parent study's patient/study attributes and dciodvfy / dcentvfy are checked too.
 """
 
 import collections
-import os
 
 import nibabel as nib
 import numpy as np
@@ -21,22 +20,17 @@ import pydicom
 import pytest
 
 import dicom_tools
-from conftest import dataset_bytes, fresh_copy
+from conftest import ModuleImport, ModuleImports, fresh_copy, upload_module_parent
 from nifti_cases import as_int, lh_affine, make_affine, nifti1, phantom, rh_affine, rotation
 
 ENHANCED_MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
 ENHANCED_MR_COLOR_STORAGE = "1.2.840.10008.5.1.4.1.1.4.3"
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
-BIG_ENDIAN = "1.2.840.10008.1.2.2"
 
 NIFTI_TYPE_RGB24 = 128
 NIFTI_TYPE_RGBA32 = 2304
 RGB_DTYPE = np.dtype([("R", "u1"), ("G", "u1"), ("B", "u1")])
 RGBA_DTYPE = np.dtype([("R", "u1"), ("G", "u1"), ("B", "u1"), ("A", "u1")])
-
-POSITION_TOL_MM = 1e-3
-DIRECTION_TOL = 1e-5
-INDEX_TOL = 1e-3          # a pixel centre must fall this close (in voxels) to a voxel centre
 
 # Patient and study attributes of the parent, which the new series must repeat
 PARENT_ATTRIBUTES = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyDate",
@@ -143,47 +137,10 @@ VALIDATED_CASES = EMR_CASES + ["rgb_3d", "rgb_4d", "rgb_odd"]
 
 
 # --------------------------------------------------------------------------- imports (one per case per module)
-class Output:
+class Output(ModuleImport):
     def __init__(self, name, orthanc, study, workdir):
-        builder, self.fields, self.kind = CASES[name]
-        self.name = name
-        self.orthanc = orthanc
-        self.study = study
-        self.workdir = workdir
-        self.nifti = builder()
-        self.original = nib.Nifti1Image.from_bytes(self.nifti)
-        self.response = orthanc.nifti_import(self.nifti, study.orthanc_id, **self.fields)
-        self.answer = self.response.json_or_none() if self.response.ok else None
-        self._files = None
-
-    def require_success(self):
-        assert self.response.status == 200, "import of %s (%s) failed: %s" % (
-            self.name, self.fields, self.response.describe())
-        assert isinstance(self.answer, dict) and self.answer.get("ID"), self.response.describe()
-
-    @property
-    def files(self):
-        if self._files is None:
-            self.require_success()
-            os.makedirs(self.workdir, exist_ok=True)
-            files = []
-            for n, iid in enumerate(self.orthanc.get_json("/series/%s" % self.answer["ID"])["Instances"]):
-                path = os.path.join(self.workdir, "%04d.dcm" % n)
-                with open(path, "wb") as f:
-                    f.write(self.orthanc.get_bytes("/instances/%s/file" % iid))
-                files.append(path)
-            self._files = files
-        return self._files
-
-    @property
-    def datasets(self):
-        return [pydicom.dcmread(f) for f in self.files]
-
-    def single(self):
-        files = self.files
-        assert len(files) == 1, "%s (%s): expected ONE multi-frame instance, the series has %d" % (
-            self.name, self.fields, len(files))
-        return pydicom.dcmread(files[0])
+        builder, fields, self.kind = CASES[name]
+        ModuleImport.__init__(self, name, orthanc, study, workdir, builder(), fields)
 
     def raw(self):
         """The NIfTI's stored values, always 4D (numeric: scaled float64 via get_fdata; RGB: the structured array)."""
@@ -194,19 +151,8 @@ class Output:
         return d if d.ndim == 4 else d[..., None]
 
 
-class OutputCache:
-    def __init__(self, orthanc, study, root):
-        self.orthanc, self.study, self.root = orthanc, study, root
-        self.results = {}
-
-    def __call__(self, name):
-        if name not in self.results:
-            self.results[name] = Output(name, self.orthanc, self.study, os.path.join(self.root, name))
-        return self.results[name]
-
-
 @pytest.fixture(scope="module")
-def study(orthanc, parents, tmp_path_factory):
+def study(parents, tmp_path_factory):
     """A fresh MR parent study of this module (the refusal tests count its series); .path is its file."""
     ds = fresh_copy("MR_small.dcm", "ENH-COLOUR-7", "Enhanced^Colour^Seven")
     ds.PatientBirthDate = "19610203"
@@ -214,55 +160,16 @@ def study(orthanc, parents, tmp_path_factory):
     ds.ReferringPhysicianName = "Referring^Doctor"
     ds.StudyDescription = "Enhanced and colour"
     ds.StudyID = "ENH7"
-    parent = parents.upload("ENHANCED_COLOUR", ds)
-    parent.path = str(tmp_path_factory.mktemp("enhanced-colour-parent") / "parent.dcm")
-    with open(parent.path, "wb") as f:
-        f.write(dataset_bytes(ds))
-    return parent
+    return upload_module_parent(parents, "ENHANCED_COLOUR", ds, tmp_path_factory.mktemp("enhanced-colour-parent"))
 
 
 @pytest.fixture(scope="module")
 def outputs(orthanc, study, tmp_path_factory):
-    return OutputCache(orthanc, study, str(tmp_path_factory.mktemp("enhanced-colour")))
+    return ModuleImports(lambda name, workdir: Output(name, orthanc, study, workdir),
+                         str(tmp_path_factory.mktemp("enhanced-colour")))
 
 
 # --------------------------------------------------------------------------- decoding
-def _little_endian(ds):
-    return ds.file_meta.TransferSyntaxUID != BIG_ENDIAN
-
-
-def mono16_frames(ds):
-    """Frames of a 16-bit monochrome multi-frame instance decoded from the raw Pixel Data: (frames, rows, columns)
-    as int16 or uint16 per PixelRepresentation."""
-    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
-    assert int(ds.BitsAllocated) == 16, "BitsAllocated %s" % ds.BitsAllocated
-    dtype = ("<" if _little_endian(ds) else ">") + ("i2" if int(ds.PixelRepresentation) == 1 else "u2")
-    raw = ds.PixelData
-    count = frames * rows * columns
-    assert len(raw) == 2 * count, "Pixel Data has %d bytes, %d frames of %dx%d x 2 bytes need %d" % (
-        len(raw), frames, rows, columns, 2 * count)
-    values = np.frombuffer(raw, dtype=dtype)
-    bits_stored = int(ds.BitsStored)
-    if bits_stored < 16:   # keep only the stored bits (sign-extended when signed)
-        values = values.astype(np.int64)
-        mask = (1 << bits_stored) - 1
-        values = values & mask
-        if int(ds.PixelRepresentation) == 1:
-            values = np.where(values >= (1 << (bits_stored - 1)), values - (1 << bits_stored), values)
-    return values.reshape(frames, rows, columns)
-
-
-def rgb_frames(ds):
-    """Frames of an 8-bit RGB instance with PlanarConfiguration 0: uint8 (frames, rows, columns, 3)."""
-    frames, rows, columns = int(ds.get("NumberOfFrames", 1)), int(ds.Rows), int(ds.Columns)
-    raw = ds.PixelData
-    count = frames * rows * columns * 3
-    assert len(raw) in (count, count + 1) and len(raw) % 2 == 0, \
-        "Pixel Data has %d bytes; %d frames of %dx%d RGB need %d (+1 pad byte if odd)" % (
-            len(raw), frames, rows, columns, count)
-    return np.frombuffer(raw, dtype=np.uint8)[:count].reshape(frames, rows, columns, 3)
-
-
 def shared_rescale(ds):
     """(slope, intercept) from SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence[0]."""
     shared = ds.SharedFunctionalGroupsSequence[0]
@@ -273,26 +180,6 @@ def shared_rescale(ds):
 
 
 # --------------------------------------------------------------------------- geometry
-def locate_frame(ds, frame, affine, shape3):
-    """Voxel indices (i, j arrays (rows, columns), k) of one frame's pixels from the frame's functional groups.
-    Fails unless the pixel centres fall on the voxel centres of one slice, one to one."""
-    ipp, iop, spacing = dicom_tools.frame_geometry(ds, frame)
-    i, j, k = dicom_tools.pixel_voxel_indices(ipp, iop, spacing, int(ds.Rows), int(ds.Columns), affine)
-    ri, rj, rk = np.rint(i), np.rint(j), np.rint(k)
-    off = max(np.abs(i - ri).max(), np.abs(j - rj).max(), np.abs(k - rk).max())
-    assert off <= INDEX_TOL, "frame %d: pixel centres lie %.4g voxels off the voxel centres (IPP %s IOP %s PS %s)" % (
-        frame, off, ipp, iop, spacing)
-    assert np.all(rk == rk[0, 0]), "frame %d: its pixels span several NIfTI slices" % frame
-    nx, ny, nz = shape3
-    assert ri.min() >= 0 and ri.max() < nx and rj.min() >= 0 and rj.max() < ny and 0 <= rk[0, 0] < nz, \
-        "frame %d: pixels outside the volume (i %d..%d, j %d..%d, k %d; shape %s)" % (
-            frame, ri.min(), ri.max(), rj.min(), rj.max(), rk[0, 0], shape3)
-    ri, rj = ri.astype(int), rj.astype(int)
-    assert len(set(zip(ri.ravel().tolist(), rj.ravel().tolist()))) == nx * ny == ri.size, \
-        "frame %d: the pixels do not cover the %dx%d slice one to one" % (frame, nx, ny)
-    return ri, rj, int(rk[0, 0])
-
-
 def frame_content(ds, frame):
     return dicom_tools.functional_group(ds, frame, "FrameContentSequence")
 
@@ -318,15 +205,13 @@ def check_values_through_geometry(out, ds, frames, expected_of, compare):
         frames.shape[0], nz, nt)
     problems = []
     for f in range(frames.shape[0]):
-        ri, rj, k = locate_frame(ds, f, out.original.affine, (nx, ny, nz))
+        ri, rj, k = dicom_tools.locate_frame(ds, f, out.original.affine, (nx, ny, nz))
         t_want, k_want = divmod(f, nz)
         if k != k_want:
             problems.append("frame %d lies on slice k=%d; t-major order (frame = t*nz + k) wants k=%d"
                             % (f, k, k_want))
         if nt > 1:
-            content = frame_content(ds, f)
-            tpi = int(content.TemporalPositionIndex) if content is not None and "TemporalPositionIndex" in content \
-                else None
+            tpi = dicom_tools.temporal_position_index(ds, f)
             if tpi != t_want + 1:
                 problems.append("frame %d: TemporalPositionIndex %s, t-major order wants %d" % (f, tpi, t_want + 1))
         problem = compare(f, k, t_want, frames[f], expected_of(ri, rj, k, t_want), (ri, rj))
@@ -341,7 +226,6 @@ def geometry_problems(ds, affine, nz):
     """Per-frame IPP = LPS of voxel (0, ny-1, k) for k = frame % nz; IOP and PixelSpacing as the affine prescribes;
     PlanePosition per frame, PlaneOrientation and PixelMeasures shared."""
     problems = []
-    exp_iop, exp_spacing, exp_ipp = dicom_tools.expected_plane_geometry(affine)
     ny = int(ds.Rows)
     shared = ds.SharedFunctionalGroupsSequence[0]
     for keyword in ("PlaneOrientationSequence", "PixelMeasuresSequence"):
@@ -356,16 +240,7 @@ def geometry_problems(ds, affine, nz):
         if f < len(per_frame) and "PlanePositionSequence" not in per_frame[f]:
             problems.append("frame %d: no per-frame PlanePositionSequence" % f)
             continue
-        ipp, iop, spacing = dicom_tools.frame_geometry(ds, f)
-        k = f % nz
-        err = float(np.max(np.abs(np.array(ipp) - exp_ipp(k, ny))))
-        if err > POSITION_TOL_MM:
-            problems.append("frame %d (k=%d): IPP %s, expected %s (off by %.4g mm)"
-                            % (f, k, ipp, np.round(exp_ipp(k, ny), 5).tolist(), err))
-        if np.max(np.abs(np.array(iop) - exp_iop)) > DIRECTION_TOL:
-            problems.append("frame %d: IOP %s, expected %s" % (f, iop, np.round(exp_iop, 6).tolist()))
-        if np.max(np.abs(np.array(spacing) - exp_spacing)) > 1e-5:
-            problems.append("frame %d: PixelSpacing %s, expected [row, column] %s" % (f, spacing, exp_spacing))
+        problems += dicom_tools.frame_plane_problems(ds, f, affine, ny, f % nz)
     return problems
 
 
@@ -403,8 +278,8 @@ def test_geometry_and_dimension_indices(outputs, name):
         if div != expected_div(f, nz, nt):
             problems.append("frame %d: DimensionIndexValues %s, expected %s" % (f, div, expected_div(f, nz, nt)))
         if nt > 1:
-            tpi = content.get("TemporalPositionIndex") if content is not None else None
-            if tpi is None or int(tpi) != f // nz + 1:
+            tpi = dicom_tools.temporal_position_index(ds, f)
+            if tpi != f // nz + 1:
                 problems.append("frame %d: TemporalPositionIndex %s, expected %d" % (f, tpi, f // nz + 1))
     assert not problems, "%s:\n%s" % (name, "\n".join(problems[:12]))
     dims = ds.DimensionIndexSequence
@@ -416,20 +291,14 @@ def test_geometry_and_dimension_indices(outputs, name):
 def test_dciodvfy_has_no_errors(outputs, name):
     out = outputs(name)
     out.single()
-    v = dicom_tools.run_dciodvfy(out.files[0])
-    if v.warnings:
-        print("dciodvfy warnings (%s):\n%s" % (name, "\n".join(sorted(set(v.warnings)))))
-    assert not v.errors, "dciodvfy errors for %s (%s):\n%s" % (name, out.files[0], "\n".join(v.errors))
+    dicom_tools.assert_dciodvfy_clean(out.files[0], name)
 
 
 @pytest.mark.parametrize("name", VALIDATED_CASES)
 def test_dcentvfy_with_parent_is_clean(outputs, study, name):
     out = outputs(name)
     out.single()
-    e = dicom_tools.run_dcentvfy([out.files[0], study.path])
-    if e.warnings:
-        print("dcentvfy warnings (%s):\n%s" % (name, "\n".join(sorted(set(e.warnings)))))
-    assert not e.errors, "dcentvfy errors for %s with its parent study:\n%s" % (name, "\n".join(e.errors))
+    dicom_tools.assert_dcentvfy_clean(out.files[0], study.path, name)
 
 
 # --------------------------------------------------------------------------- Enhanced MR
@@ -459,7 +328,7 @@ def test_enhanced_mr_values_through_geometry(outputs, name):
     NIfTI's value there: exactly for integer data, within RescaleSlope/2 for float data."""
     out = outputs(name)
     ds = out.single()
-    frames = mono16_frames(ds)
+    frames = dicom_tools.mono16_frames(ds)
     slope, intercept = shared_rescale(ds)
     is_float = out.original.get_data_dtype().kind == "f"
     tolerance = slope / 2 * (1 + 1e-6) + 1e-9 if is_float else 0.0
@@ -491,7 +360,7 @@ def test_enhanced_mr_pixels_equal_the_classic_encoding(outputs, name, classic):
     rescale and pixel format of the classic slice k (InstanceNumber k+1)."""
     out, ref = outputs(name), outputs(classic)
     ds = out.single()
-    frames = mono16_frames(ds)
+    frames = dicom_tools.mono16_frames(ds)
     slope, intercept = shared_rescale(ds)
     slices = ref.datasets
     nz = out.original.shape[2]
@@ -508,7 +377,7 @@ def test_enhanced_mr_pixels_equal_the_classic_encoding(outputs, name, classic):
         if (classic_slope, classic_intercept) != (slope, intercept):
             problems.append("slice %d: classic rescale %.12g/%.12g, enhanced %.12g/%.12g"
                             % (k, classic_slope, classic_intercept, slope, intercept))
-        classic_pixels = mono16_frames(s)[0]
+        classic_pixels = dicom_tools.mono16_frames(s)[0]
         if classic_pixels.shape != frames[k].shape:
             problems.append("slice %d: classic %s pixels, enhanced frame %s" % (k, classic_pixels.shape,
                                                                                 frames[k].shape))
@@ -551,7 +420,7 @@ def test_colour_values_through_geometry(outputs, name):
     """Each RGB pixel, placed by the frame's geometry, is exactly the voxel's RGB (channels in R, G, B order)."""
     out = outputs(name)
     ds = out.single()
-    frames = rgb_frames(ds)
+    frames = dicom_tools.rgb_frames(ds)
     data = out.raw()
     rgb = np.stack([data["R"], data["G"], data["B"]], axis=-1)      # (nx, ny, nz, nt, 3)
 

@@ -2,7 +2,6 @@
 orthanc-neuro's DICOM -> NIfTI conversion."""
 
 import json
-import gzip
 import os
 import threading
 
@@ -341,12 +340,9 @@ def test_wrong_method_is_refused(orthanc):
 def _neuro_nifti(orthanc, series_id, directory):
     r = orthanc.get("/series/%s/nifti" % series_id)
     assert r.status == 200, "orthanc-neuro could not convert our series: %s" % r.describe()
-    data = r.body
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
     path = os.path.join(directory, "neuro.nii")
     with open(path, "wb") as f:
-        f.write(data)
+        f.write(dicom_tools.gunzip_if_gzip(r.body))
     return nib.load(path)
 
 

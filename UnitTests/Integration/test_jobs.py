@@ -15,7 +15,7 @@ import pytest
 
 from conftest import (check_instance_pixels, is_sentence, make_nifti_image, new_parent_study, nifti_file_bytes,
                       start_extra_server, stop_extra_server, study_series, write_large_nifti)
-from orthanc_harness import JobWatch, post_file
+from orthanc_harness import JobWatch, post_file, wait_until
 
 JOB_TYPE = "NiftiToDicomImport"
 ORTHANC_CANCELED_JOB = 37          # ErrorCode_CanceledJob in Orthanc 1.10.1
@@ -79,12 +79,18 @@ def _new_instances(server, before):
 def _wait_for_no_new_instances(server, before, grace=10):
     """Instances stored since `before`, once they are gone or after `grace` seconds (a cancelled job
     deletes what it stored; the deletion may end shortly after the job's state changed)."""
-    deadline = time.time() + grace
-    while True:
-        left = _new_instances(server, before)
-        if not left or time.time() > deadline:
-            return left
-        time.sleep(0.2)
+    wait_until(lambda: not _new_instances(server, before), grace)
+    return _new_instances(server, before)
+
+
+def _wait_midway(watch):
+    """Polls the job until it has stored 50 instances; fails unless it is still running then."""
+    job = watch.wait(timeout=120, until=lambda j: j["State"] in ("Success", "Failure")
+                     or (j["State"] == "Running" and 0 < j["Progress"] < 100
+                         and (j.get("Content") or {}).get("InstancesStored", 0) >= 50))
+    assert job["State"] == "Running" and 0 < job["Progress"] < 100, \
+        "the job was not caught midway (make the volume larger): %s" % job
+    return job
 
 
 # --------------------------------------------------------------------------- 1. progress and content
@@ -166,11 +172,7 @@ def test_cancel_midway_leaves_nothing(server, root, big_file):
     upload = _upload(server, big_file, "cancel.nii")
     job_id = _submit(server, {"Upload": upload["ID"], "ParentStudy": study})
     watch = JobWatch(server, job_id)
-    job = watch.wait(timeout=120, until=lambda j: j["State"] in ("Success", "Failure")
-                     or (j["State"] == "Running" and 0 < j["Progress"] < 100
-                         and (j.get("Content") or {}).get("InstancesStored", 0) >= 50))
-    assert job["State"] == "Running" and 0 < job["Progress"] < 100, \
-        "the job was not caught midway (make the volume larger): %s" % job
+    _wait_midway(watch)
     stored_when_cancelled = len(_new_instances(server, instances_before))
     r = server.post("/jobs/%s/cancel" % job_id, b"")
     assert r.ok, r.describe()
@@ -335,12 +337,7 @@ def _restart_case(root, big_file, label, hard):
         studies_before = sorted(server.get_json("/studies"))
         upload = _upload(server, big_file, "restart.nii")
         job_id = _submit(server, {"Upload": upload["ID"], "ParentStudy": study})
-        watch = JobWatch(server, job_id)
-        job = watch.wait(timeout=120, until=lambda j: j["State"] in ("Success", "Failure")
-                         or (j["State"] == "Running" and 0 < j["Progress"] < 100
-                             and (j.get("Content") or {}).get("InstancesStored", 0) >= 50))
-        assert job["State"] == "Running" and 0 < job["Progress"] < 100, \
-            "the job was not caught midway (make the volume larger): %s" % job
+        job = _wait_midway(JobWatch(server, job_id))
         partial = _new_instances(server, instances_before)
         outcome.stored = len(partial)
         assert partial, "Content.InstancesStored is %s but no new instance is in Orthanc" % (
@@ -428,15 +425,6 @@ def test_restarted_job_runs_again(restarts, how):
         "Orthanc was stopped): Content %s" % (how.upper(), job["State"], outcome.stored, job.get("Content")))
 
 
-def _wait_until(predicate, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(interval)
-
-
 def test_kill_during_a_synchronous_import_leaves_no_partial_series(root, big_file):
     """README "Jobs": a partial series that no saved job owns (a synchronous import) is deleted at start-up."""
     import threading
@@ -456,12 +444,12 @@ def test_kill_during_a_synchronous_import_leaves_no_partial_series(root, big_fil
                 answers.append(e)
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        stored = _wait_until(lambda: len(set(server.get_json("/instances")) - instances_before) >= 50, 60, 0.02)
+        stored = wait_until(lambda: len(set(server.get_json("/instances")) - instances_before) >= 50, 60, 0.02)
         assert stored and not answers, "the synchronous import was not caught midway: %s" % answers
         server.kill()
         thread.join(30)
         server.start()
-        left = _wait_until(lambda: not (set(server.get_json("/instances")) - instances_before), 15)
+        left = wait_until(lambda: not (set(server.get_json("/instances")) - instances_before), 15)
         remaining = set(server.get_json("/instances")) - instances_before
         assert left, "%d instances of the interrupted synchronous import remain after the restart (journal: %s)" % (
             len(remaining), _journal_entries(base))
@@ -499,7 +487,7 @@ def test_restarted_job_whose_file_has_gone_fails_with_the_reason(root, big_file)
         error = content.get("Error") or ""
         assert is_sentence(error) and ("result.nii" in error or re.search(r"exist|found|gone|missing|moved", error)), \
             "the failure should say that the file is gone: %r" % error
-        left = _wait_until(lambda: not (set(server.get_json("/instances")) - instances_before), 10)
+        left = wait_until(lambda: not (set(server.get_json("/instances")) - instances_before), 10)
         assert left, "%d instances left behind" % len(set(server.get_json("/instances")) - instances_before)
         assert study_series(server, study) == parent_series
         assert not _journal_entries(base), "journal entries remain: %s" % _journal_entries(base)

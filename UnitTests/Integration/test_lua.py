@@ -16,7 +16,7 @@ import pytest
 
 from conftest import (assert_arrived_complete, check_instance_pixels, dataset_bytes, fresh_copy, make_nifti_image,
                       new_parent_study, nifti_file_bytes, start_extra_server, stop_extra_server, study_series)
-from orthanc_harness import REPO_ROOT, JobWatch
+from orthanc_harness import REPO_ROOT, JobWatch, wait_until
 
 LUA_DIR = os.path.join(REPO_ROOT, "Resources", "Lua")
 STABLE_AGE = 1
@@ -64,15 +64,6 @@ def _log(server):
         return f.read().decode("utf-8", errors="replace")
 
 
-def _wait(predicate, timeout, interval=0.2):
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(interval)
-
-
 def _in_pacs(pacs, series_uid, count):
     found = [x for x in pacs.post("/tools/lookup", series_uid.encode(), content_type="text/plain").json()
              if x.get("Type") == "Series"]
@@ -97,7 +88,7 @@ def test_route_on_job_success(server, pacs, routed_import):
     assert job["State"] == "Success", job
     series_id = job["Content"]["ID"]
     uid = job["Content"]["SeriesInstanceUID"]
-    arrived = _wait(lambda: _in_pacs(pacs, uid, 30), timeout=30)
+    arrived = wait_until(lambda: _in_pacs(pacs, uid, 30), timeout=30)
     log = _log(server)
     said = "NIfTI import job %s made series %s" % (job["ID"], series_id)
     assert said in log, "RouteOnJobSuccess.lua did not react to job %s (no %r in the log)" % (job["ID"], said)
@@ -134,8 +125,8 @@ def folder_import(server, pipeline):
     result.study = answer["ParentStudy"]
     result.parent_series = [answer["ParentSeries"]]
     result.started = time.time()
-    result.first = _wait(lambda: [s for s in study_series(server, result.study) if s not in result.parent_series],
-                         timeout=30)
+    result.first = wait_until(lambda: [s for s in study_series(server, result.study) if s not in result.parent_series],
+                              timeout=30)
     result.first_seen = time.time()
     return result
 
@@ -145,7 +136,7 @@ def test_import_from_folder(server, folder_import):
     assert f.first, ("no series was imported into study %s within 30 s of its upload (StableAge %d s, file %s)"
                      % (f.study, STABLE_AGE, f.path))
     series_id = f.first[0]
-    count = _wait(lambda: len(server.get_json("/series/%s" % series_id)["Instances"]) == 7 and 7, timeout=30)
+    count = wait_until(lambda: len(server.get_json("/series/%s" % series_id)["Instances"]) == 7 and 7, timeout=30)
     assert count == 7, "the imported series has %d instances, expected 7" % len(
         server.get_json("/series/%s" % series_id)["Instances"])
     tags = server.get_json("/series/%s" % series_id)["MainDicomTags"]

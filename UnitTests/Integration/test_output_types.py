@@ -9,26 +9,19 @@ affine prescribes (facts, section 2), and dciodvfy / dcentvfy judge the IODs.
 """
 
 import collections
-import os
 import re
 
 import numpy as np
-import nibabel as nib
-import pydicom
 import pytest
 
 import dicom_tools
 import nifti_cases
-from conftest import dataset_bytes, fresh_copy
+from conftest import ModuleImport, ModuleImports, fresh_copy, upload_module_parent
 from nifti_cases import as_int, lh_affine, nifti1, patch_header, phantom, rh_affine, rotation
 
 PARAMETRIC_MAP_STORAGE = "1.2.840.10008.5.1.4.1.1.30"
 SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
-
-POSITION_TOL_MM = 1e-3
-DIRECTION_TOL = 1e-5
-INDEX_TOL = 1e-3          # a pixel centre must fall this close (in voxels) to a voxel centre
 
 FLOAT32_WARNING = re.compile(r"float32|single precision|32-bit float", re.IGNORECASE)
 
@@ -187,23 +180,10 @@ MULTIFRAME_CASES = PM_CASES + SEG_CASES
 
 
 # --------------------------------------------------------------------------- imports (one per case per session)
-class Output:
+class Output(ModuleImport):
     def __init__(self, name, orthanc, study, workdir):
         builder, fields, self.expect = CASES[name]
-        self.name = name
-        self.orthanc = orthanc
-        self.study = study
-        self.workdir = workdir
-        self.nifti = builder()
-        self.original = nib.Nifti1Image.from_bytes(self.nifti)
-        self.fields = fields
-        self.response = orthanc.nifti_import(self.nifti, study.orthanc_id, **fields)
-        self.answer = self.response.json_or_none() if self.response.ok else None
-        self._files = None
-
-    def require_success(self):
-        assert self.response.status == 200, "import of %s failed: %s" % (self.name, self.response.describe())
-        assert isinstance(self.answer, dict) and self.answer.get("ID"), self.response.describe()
+        ModuleImport.__init__(self, name, orthanc, study, workdir, builder(), fields)
 
     @property
     def warnings(self):
@@ -212,117 +192,23 @@ class Output:
         assert isinstance(w, list) and all(isinstance(x, str) for x in w), "Warnings: %r" % (w,)
         return w
 
-    @property
-    def files(self):
-        if self._files is None:
-            self.require_success()
-            os.makedirs(self.workdir, exist_ok=True)
-            self._files = []
-            for n, iid in enumerate(self.orthanc.get_json("/series/%s" % self.answer["ID"])["Instances"]):
-                path = os.path.join(self.workdir, "%04d.dcm" % n)
-                with open(path, "wb") as f:
-                    f.write(self.orthanc.get_bytes("/instances/%s/file" % iid))
-                self._files.append(path)
-        return self._files
-
-    @property
-    def datasets(self):
-        return [pydicom.dcmread(f) for f in self.files]
-
-    def single(self):
-        files = self.files
-        assert len(files) == 1, "%s: a %s must be ONE multi-frame instance, the series has %d" % (
-            self.name, self.expect["kind"], len(files))
-        return pydicom.dcmread(files[0])
-
     def data(self):
         """Real values (scl_slope/scl_inter applied) as float64, always 4D."""
         d = np.asarray(self.original.get_fdata(dtype=np.float64))
         return d if d.ndim == 4 else d[..., None]
 
 
-class OutputCache:
-    def __init__(self, orthanc, study, root):
-        self.orthanc, self.study, self.root = orthanc, study, root
-        self.results = {}
-
-    def __call__(self, name):
-        if name not in self.results:
-            self.results[name] = Output(name, self.orthanc, self.study, os.path.join(self.root, name))
-        return self.results[name]
-
-
 @pytest.fixture(scope="module")
-def study(orthanc, parents, tmp_path_factory):
+def study(parents, tmp_path_factory):
     """A fresh MR parent study of its own (the refusal tests count its series); .path is its file."""
     ds = fresh_copy("MR_small.dcm", "OUTPUT-TYPES", "Output^Types")
-    parent = parents.upload("OUTPUT_TYPES", ds)
-    parent.path = str(tmp_path_factory.mktemp("output-types-parent") / "parent.dcm")
-    with open(parent.path, "wb") as f:
-        f.write(dataset_bytes(ds))
-    return parent
+    return upload_module_parent(parents, "OUTPUT_TYPES", ds, tmp_path_factory.mktemp("output-types-parent"))
 
 
 @pytest.fixture(scope="module")
 def outputs(orthanc, study, tmp_path_factory):
-    return OutputCache(orthanc, study, str(tmp_path_factory.mktemp("output-types")))
-
-
-# --------------------------------------------------------------------------- geometry helpers
-def locate_frame(ds, frame, affine, shape3):
-    """Voxel indices (i, j arrays of shape (rows, columns), k) of a frame's pixels, from the frame's own geometry.
-    Raises if the pixels do not fall on voxel centres of one slice, or fall outside the volume."""
-    ipp, iop, spacing = dicom_tools.frame_geometry(ds, frame)
-    return _locate(ipp, iop, spacing, int(ds.Rows), int(ds.Columns), affine, shape3, "frame %d" % frame)
-
-
-def _locate(ipp, iop, spacing, rows, columns, affine, shape3, what):
-    i, j, k = dicom_tools.pixel_voxel_indices(ipp, iop, spacing, rows, columns, affine)
-    ri, rj, rk = np.rint(i), np.rint(j), np.rint(k)
-    off = max(np.abs(i - ri).max(), np.abs(j - rj).max(), np.abs(k - rk).max())
-    assert off <= INDEX_TOL, "%s: pixel centres are %.4g voxels away from voxel centres (IPP %s IOP %s spacing %s)" % (
-        what, off, ipp, iop, spacing)
-    assert np.all(rk == rk[0, 0]), "%s: the pixels span several NIfTI slices" % what
-    nx, ny, nz = shape3
-    assert ri.min() >= 0 and ri.max() < nx and rj.min() >= 0 and rj.max() < ny and 0 <= rk[0, 0] < nz, \
-        "%s: pixels outside the volume (i %d..%d, j %d..%d, k %d; shape %s)" % (
-            what, ri.min(), ri.max(), rj.min(), rj.max(), rk[0, 0], shape3)
-    ri, rj = ri.astype(int), rj.astype(int)
-    assert len(set(zip(ri.ravel().tolist(), rj.ravel().tolist()))) == nx * ny == ri.size, \
-        "%s: the pixels do not cover the %dx%d slice one to one" % (what, nx, ny)
-    return ri, rj, int(rk[0, 0])
-
-
-def check_frame_geometry(ds, frame, affine, ny, k):
-    """IPP of frame = LPS of voxel (0, ny-1, k); IOP and PixelSpacing as the affine prescribes."""
-    ipp, iop, spacing = dicom_tools.frame_geometry(ds, frame)
-    exp_iop, exp_spacing, exp_ipp = dicom_tools.expected_plane_geometry(affine)
-    problems = []
-    err = np.max(np.abs(np.array(ipp) - exp_ipp(k, ny)))
-    if err > POSITION_TOL_MM:
-        problems.append("frame %d (k=%d): IPP %s, expected %s (off by %.4g mm)"
-                        % (frame, k, ipp, np.round(exp_ipp(k, ny), 5).tolist(), err))
-    if np.max(np.abs(np.array(iop) - exp_iop)) > DIRECTION_TOL:
-        problems.append("frame %d: IOP %s, expected %s" % (frame, iop, np.round(exp_iop, 6).tolist()))
-    if np.max(np.abs(np.array(spacing) - exp_spacing)) > 1e-5:
-        problems.append("frame %d: PixelSpacing %s, expected [row, column] %s" % (frame, spacing, exp_spacing))
-    return problems
-
-
-def temporal_index(ds, frame):
-    content = dicom_tools.functional_group(ds, frame, "FrameContentSequence")
-    return int(content.TemporalPositionIndex) if content is not None and "TemporalPositionIndex" in content else None
-
-
-def assert_validators_clean(out, ds_path, parent_path):
-    v = dicom_tools.run_dciodvfy(ds_path)
-    if v.warnings:
-        print("dciodvfy warnings (%s):\n%s" % (out.name, "\n".join(sorted(set(v.warnings)))))
-    assert not v.errors, "dciodvfy errors for %s (%s):\n%s" % (out.name, ds_path, "\n".join(v.errors))
-    e = dicom_tools.run_dcentvfy([ds_path, parent_path])
-    if e.warnings:
-        print("dcentvfy warnings (%s):\n%s" % (out.name, "\n".join(sorted(set(e.warnings)))))
-    assert not e.errors, "dcentvfy errors for %s with its parent study:\n%s" % (out.name, "\n".join(e.errors))
+    return ModuleImports(lambda name, workdir: Output(name, orthanc, study, workdir),
+                         str(tmp_path_factory.mktemp("output-types")))
 
 
 def code_of(item):
@@ -370,8 +256,8 @@ def test_parametric_map_values_through_geometry(outputs, name):
     problems = []
     seen = set()
     for f in range(frames.shape[0]):
-        ri, rj, k = locate_frame(ds, f, out.original.affine, (nx, ny, nz))
-        t_index = temporal_index(ds, f)
+        ri, rj, k = dicom_tools.locate_frame(ds, f, out.original.affine, (nx, ny, nz))
+        t_index = dicom_tools.temporal_position_index(ds, f)
         t = (t_index - 1) if t_index is not None else 0
         if nt > 1 and t_index is None:
             problems.append("frame %d of a 4D map has no TemporalPositionIndex" % f)
@@ -408,14 +294,14 @@ def test_parametric_map_geometry(outputs, name):
     nx, ny, nz, nt = out.data().shape
     problems = []
     for f in range(int(ds.NumberOfFrames)):
-        problems += check_frame_geometry(ds, f, out.original.affine, ny, f % nz)
+        problems += dicom_tools.frame_plane_problems(ds, f, out.original.affine, ny, f % nz)
     assert not problems, "\n".join(problems[:10])
     # the orientation and spacing are the same for every frame: shared
     shared = ds.SharedFunctionalGroupsSequence[0]
     assert "PlaneOrientationSequence" in shared and "PixelMeasuresSequence" in shared, \
         "PlaneOrientation and PixelMeasures should be shared functional groups"
     if nt > 1:
-        indices = [temporal_index(ds, f) for f in range(int(ds.NumberOfFrames))]
+        indices = [dicom_tools.temporal_position_index(ds, f) for f in range(int(ds.NumberOfFrames))]
         assert indices == [f // nz + 1 for f in range(nz * nt)], "TemporalPositionIndex per frame: %s" % indices
 
 
@@ -446,7 +332,8 @@ def test_parametric_map_units_and_quantity(outputs, name):
 def test_multiframe_validators(outputs, study, name):
     out = outputs(name)
     out.single()
-    assert_validators_clean(out, out.files[0], study.path)
+    dicom_tools.assert_dciodvfy_clean(out.files[0], out.name)
+    dicom_tools.assert_dcentvfy_clean(out.files[0], study.path, out.name)
 
 
 # --------------------------------------------------------------------------- Segmentation
@@ -474,7 +361,7 @@ def rebuild_labels(ds, affine, shape3):
             problems.append("frame %d has no SegmentIdentificationSequence" % f)
             continue
         segment = int(ident.ReferencedSegmentNumber)
-        ri, rj, k = locate_frame(ds, f, affine, shape3)
+        ri, rj, k = dicom_tools.locate_frame(ds, f, affine, shape3)
         content = dicom_tools.functional_group(ds, f, "FrameContentSequence")
         div = [int(v) for v in content.DimensionIndexValues] if content is not None else None
         if div != [segment, k + 1]:
@@ -565,7 +452,7 @@ def test_segmentation_geometry(outputs, name):
     for f in range(int(ds.NumberOfFrames)):
         ident = dicom_tools.functional_group(ds, f, "FrameContentSequence")
         k = int(ident.DimensionIndexValues[1]) - 1
-        problems += check_frame_geometry(ds, f, out.original.affine, ny, k)
+        problems += dicom_tools.frame_plane_problems(ds, f, out.original.affine, ny, k)
     assert not problems, "\n".join(problems[:10])
 
 
@@ -607,9 +494,7 @@ def test_classic_float_map_within_half_slope_and_warnings(outputs):
     for ds in datasets:
         values, slope = _classic_real_values(ds)
         slopes.add(slope)
-        ri, rj, k = _locate([float(v) for v in ds.ImagePositionPatient], [float(v) for v in ds.ImageOrientationPatient],
-                            [float(v) for v in ds.PixelSpacing], int(ds.Rows), int(ds.Columns),
-                            out.original.affine, (nx, ny, nz), "instance %s" % ds.InstanceNumber)
+        ri, rj, k = dicom_tools.locate_image(ds, out.original.affine, (nx, ny, nz))
         seen.add(k)
         expected = data[ri, rj, k]
         finite = np.isfinite(expected)

@@ -6,8 +6,6 @@ ReferencedSeriesSequence. A NIfTI that is not in scanner space (code 2) or lies 
 reference and a warning; a reference from another study is refused (400), an unknown one is not found (404)."""
 
 import collections
-import gzip
-import io
 import os
 import re
 
@@ -117,8 +115,7 @@ def neuro(orthanc, source):
     scanner-space pipeline output declares them."""
     r = orthanc.get("/series/%s/nifti" % source.series_id)
     assert r.status == 200, "orthanc-neuro could not export the source series: %s" % r.describe(500)
-    data = gzip.decompress(r.body) if r.body[:2] == b"\x1f\x8b" else r.body
-    img = nib.Nifti1Image.from_bytes(data)
+    img = nib.Nifti1Image.from_bytes(dicom_tools.gunzip_if_gzip(r.body))
     print("orthanc-neuro's export: shape %s, %s, sform_code %d, qform_code %d\n%s"
           % (img.shape, img.get_data_dtype(), img.header["sform_code"], img.header["qform_code"],
              np.round(img.affine, 4)))
