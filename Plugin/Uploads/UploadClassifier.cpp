@@ -1,6 +1,7 @@
 #include "Uploads/UploadClassifier.h"
 
 #include "Common/ConversionError.h"
+#include "Nifti/GzipInflater.h"
 #include "Nifti/NiftiHeader.h"
 #include "Nifti/NiftiSummary.h"
 
@@ -60,7 +61,7 @@ namespace NiftiToDicomPlugin
       {
         return false;
       }
-      return magic.size() == 2 && static_cast<uint8_t>(magic[0]) == 0x1f && static_cast<uint8_t>(magic[1]) == 0x8b;
+      return NiftiToDicom::GzipInflater::IsGzip(magic.data(), magic.size());
     }
 
     bool IsJsonObject(const std::string& path, uint64_t size)
