@@ -7,6 +7,7 @@
 #include "Orthanc/SeriesRouter.h"
 #include "Uploads/UploadStore.h"
 
+#include "Common/ClientJson.h"
 #include "Dicom/DicomUid.h"
 #include "Request/ImportRequest.h"
 #include "Request/ServerPathPolicy.h"
@@ -35,8 +36,10 @@ namespace NiftiToDicomPlugin
     {
       const Json::Value info = UploadStore::Get().Describe(id);
       Json::Value sidecar;
+      std::string error;
       if (info["Type"].asString() != "JSON" ||
-          !Orthanc::Toolbox::ReadJson(sidecar, UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar")) ||
+          !ClientJson::Parse(sidecar, error, UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar"),
+                             "The sidecar") ||
           !sidecar.isObject())
       {
         throw ConversionError(ErrorKind::InvalidInput,

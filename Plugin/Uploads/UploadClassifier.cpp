@@ -1,5 +1,6 @@
 #include "Uploads/UploadClassifier.h"
 
+#include "Common/ClientJson.h"
 #include "Common/ConversionError.h"
 #include "Nifti/GzipInflater.h"
 #include "Nifti/NiftiHeader.h"
@@ -74,8 +75,11 @@ namespace NiftiToDicomPlugin
       {
         std::string text;
         Orthanc::SystemToolbox::ReadFile(text, path, false);
+        // Read as every client JSON is: a document nested too deep is not
+        // a sidecar, and must not reach a recursive parser
         Json::Value json;
-        return Orthanc::Toolbox::ReadJson(json, text) && json.isObject();
+        std::string error;
+        return NiftiToDicom::ClientJson::Parse(json, error, text, "The upload") && json.isObject();
       }
       catch (Orthanc::OrthancException&)
       {

@@ -1,10 +1,10 @@
 #include "Request/ImportRequest.h"
 
+#include "Common/ClientJson.h"
 #include "Common/ConversionError.h"
 #include "Request/Base64.h"
 #include "Request/LargeStringMember.h"
 
-#include <json/reader.h>
 #include <json/value.h>
 
 #include <cstdio>
@@ -88,17 +88,10 @@ namespace NiftiToDicom
     const char* parseEnd = inPlace ? nifti.GetRest().data() + nifti.GetRest().size() : text + size;
 
     Json::Value root;
+    std::string error;
+    if (!ClientJson::Parse(root, error, parseBegin, parseEnd, "The request body"))
     {
-      Json::CharReaderBuilder builder;
-      builder["collectComments"] = false;
-      builder["failIfExtra"] = true;
-      builder["rejectDupKeys"] = true;
-      std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-      std::string errors;
-      if (!reader->parse(parseBegin, parseEnd, &root, &errors))
-      {
-        throw ConversionError(ErrorKind::InvalidInput, "The request body is not valid JSON: " + errors);
-      }
+      throw ConversionError(ErrorKind::InvalidInput, error);
     }
 
     if (!root.isObject())
