@@ -1,4 +1,5 @@
 #include "Request/ImportRequest.h"
+#include "RequestTestHelpers.h"
 #include "TestHelpers.h"
 
 #include <dcmtk/dcmdata/dctagkey.h>
@@ -9,46 +10,29 @@
 #include <gtest/gtest.h>
 
 using namespace NiftiToDicom;
+using namespace NiftiTest;
 
 // The request as the import job keeps it: parsed once (the sidecar too), and
 // saved with the job
 
-namespace
-{
-  Json::Value MakeBody()
-  {
-    Json::Value body(Json::objectValue);
-    body["Upload"] = "0123456789abcdef0123456789abcdef";
-    body["ParentStudy"] = "study";
-    return body;
-  }
-
-  ImportRequest ParseBody(const Json::Value& body)
-  {
-    Json::StreamWriterBuilder builder;
-    const std::string text = Json::writeString(builder, body);
-    return ImportRequest::Parse(text.data(), text.size(), 1 << 20);
-  }
-}
-
 
 TEST(ImportRequest, SidecarParsedOnce)
 {
-  Json::Value body = MakeBody();
+  Json::Value body = MakeUploadRequestBody();
   body["Sidecar"] = Json::Value(Json::objectValue);
   body["Sidecar"]["EchoTime"] = 0.03;
-  const ImportRequest request = ParseBody(body);
+  const ImportRequest request = ParseRequestBody(body);
   double echoTime = 0;
   ASSERT_TRUE(request.sidecar.GetEchoTimeMs(echoTime));
   EXPECT_DOUBLE_EQ(30, echoTime);
   EXPECT_EQ(body["Sidecar"], request.sidecarJson);
 
   body["Sidecar"]["EchoTime"] = "long";
-  EXPECT_CONVERSION_ERROR(ParseBody(body), InvalidInput, "EchoTime");
+  EXPECT_CONVERSION_ERROR(ParseRequestBody(body), InvalidInput, "EchoTime");
 
   // An upload ID is read by the plugin, which then calls SetSidecar()
   body["Sidecar"] = "0123456789abcdef0123456789abcdef";
-  const ImportRequest upload = ParseBody(body);
+  const ImportRequest upload = ParseRequestBody(body);
   EXPECT_EQ("0123456789abcdef0123456789abcdef", upload.sidecarUpload);
   EXPECT_TRUE(upload.sidecarJson.isNull());
 }
@@ -78,7 +62,7 @@ TEST(ImportRequest, JsonRoundTrip)
   body["SendTo"] = Json::Value(Json::objectValue);
   body["SendTo"]["Modalities"].append("PACS");
 
-  const ImportRequest request = ParseBody(body);
+  const ImportRequest request = ParseRequestBody(body);
   const Json::Value saved = request.ToJson();
 
   // The keys of the saved jobs of earlier versions

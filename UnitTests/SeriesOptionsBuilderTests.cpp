@@ -1,5 +1,6 @@
 #include "Plan/SeriesOptionsBuilder.h"
 #include "Request/ImportRequest.h"
+#include "RequestTestHelpers.h"
 #include "TestHelpers.h"
 
 #include <json/value.h>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 using namespace NiftiToDicom;
+using namespace NiftiTest;
 
 namespace
 {
@@ -15,21 +17,6 @@ namespace
   const int DT_INT16 = 4;
   const int DT_RGB24 = 128;
   const int INTENT_LABEL = 1002;
-
-  Json::Value MakeBody()
-  {
-    Json::Value body(Json::objectValue);
-    body["Upload"] = "0123456789abcdef0123456789abcdef";
-    body["ParentStudy"] = "study";
-    return body;
-  }
-
-  ImportRequest ParseBody(const Json::Value& body)
-  {
-    Json::StreamWriterBuilder builder;
-    const std::string text = Json::writeString(builder, body);
-    return ImportRequest::Parse(text.data(), text.size(), 1 << 20);
-  }
 
   NiftiHeader MakeHeader(int datatype = DT_INT16, int64_t timePoints = 1, int intentCode = 0)
   {
@@ -58,7 +45,7 @@ namespace
   SeriesOptionsBuilder Build(const Json::Value& body, const ImportContext& context = ImportContext(),
                              const NiftiHeader& header = MakeHeader())
   {
-    return SeriesOptionsBuilder(ParseBody(body), header, context);
+    return SeriesOptionsBuilder(ParseRequestBody(body), header, context);
   }
 
   bool HasWarningWith(const std::vector<std::string>& warnings, const std::string& text)
@@ -77,22 +64,22 @@ namespace
 
 TEST(SeriesOptionsBuilder, ModalityFollowsTheParentStudy)
 {
-  EXPECT_EQ(Modality::CT, Build(MakeBody(), ParentWith({ "CT" })).GetOptions().modality);
-  EXPECT_EQ(Modality::CT, Build(MakeBody(), ParentWith({ "CT", "SR" })).GetOptions().modality);
-  EXPECT_EQ(Modality::MR, Build(MakeBody(), ParentWith({ "MR" })).GetOptions().modality);
-  EXPECT_EQ(Modality::MR, Build(MakeBody(), ParentWith({ "CT", "MR" })).GetOptions().modality);
-  EXPECT_EQ(Modality::MR, Build(MakeBody(), ParentWith({ "PT" })).GetOptions().modality);
-  EXPECT_EQ(Modality::MR, Build(MakeBody(), ParentWith({})).GetOptions().modality);
+  EXPECT_EQ(Modality::CT, Build(MakeUploadRequestBody(), ParentWith({ "CT" })).GetOptions().modality);
+  EXPECT_EQ(Modality::CT, Build(MakeUploadRequestBody(), ParentWith({ "CT", "SR" })).GetOptions().modality);
+  EXPECT_EQ(Modality::MR, Build(MakeUploadRequestBody(), ParentWith({ "MR" })).GetOptions().modality);
+  EXPECT_EQ(Modality::MR, Build(MakeUploadRequestBody(), ParentWith({ "CT", "MR" })).GetOptions().modality);
+  EXPECT_EQ(Modality::MR, Build(MakeUploadRequestBody(), ParentWith({ "PT" })).GetOptions().modality);
+  EXPECT_EQ(Modality::MR, Build(MakeUploadRequestBody(), ParentWith({})).GetOptions().modality);
 
   // A classic series is an Image of that modality
-  EXPECT_EQ(IodType::CtImage, Build(MakeBody(), ParentWith({ "CT" })).GetOptions().iod);
-  EXPECT_EQ(IodType::MrImage, Build(MakeBody(), ParentWith({ "CT", "MR" })).GetOptions().iod);
+  EXPECT_EQ(IodType::CtImage, Build(MakeUploadRequestBody(), ParentWith({ "CT" })).GetOptions().iod);
+  EXPECT_EQ(IodType::MrImage, Build(MakeUploadRequestBody(), ParentWith({ "CT", "MR" })).GetOptions().iod);
 }
 
 
 TEST(SeriesOptionsBuilder, ExplicitModalityWins)
 {
-  Json::Value body = MakeBody();
+  Json::Value body = MakeUploadRequestBody();
   body["Modality"] = "MR";
   ImportContext context = ParentWith({ "CT" });
   context.hasReference = true;
@@ -115,7 +102,7 @@ TEST(SeriesOptionsBuilder, ReferenceSeriesOverridesAutoOnly)
   context.hasReference = true;
   context.referenceModality = "CT";
   context.reference.seriesInstanceUid = "1.2.3";
-  const SeriesOptionsBuilder builder = Build(MakeBody(), context);
+  const SeriesOptionsBuilder builder = Build(MakeUploadRequestBody(), context);
   EXPECT_EQ(Modality::CT, builder.GetOptions().modality);
   EXPECT_EQ(IodType::CtImage, builder.GetOptions().iod);
   EXPECT_TRUE(builder.GetOptions().hasReference);
@@ -125,13 +112,13 @@ TEST(SeriesOptionsBuilder, ReferenceSeriesOverridesAutoOnly)
   context = ParentWith({ "CT" });
   context.hasReference = true;
   context.referenceModality = "PT";
-  EXPECT_EQ(Modality::CT, Build(MakeBody(), context).GetOptions().modality);
+  EXPECT_EQ(Modality::CT, Build(MakeUploadRequestBody(), context).GetOptions().modality);
 
   // Without a reference its modality means nothing
   context = ParentWith({ "MR" });
   context.referenceModality = "CT";
-  EXPECT_EQ(Modality::MR, Build(MakeBody(), context).GetOptions().modality);
-  EXPECT_FALSE(Build(MakeBody(), context).GetOptions().hasReference);
+  EXPECT_EQ(Modality::MR, Build(MakeUploadRequestBody(), context).GetOptions().modality);
+  EXPECT_FALSE(Build(MakeUploadRequestBody(), context).GetOptions().hasReference);
 
   EXPECT_EQ(Modality::CT, SeriesOptionsBuilder::ChooseModality(OutputModality::Auto, { "MR" }, "CT"));
   EXPECT_EQ(Modality::MR, SeriesOptionsBuilder::ChooseModality(OutputModality::Auto, { "CT" }, "MR"));
@@ -143,13 +130,13 @@ TEST(SeriesOptionsBuilder, IodType)
 {
   // Auto: a label map is a Segmentation
   EXPECT_EQ(IodType::Segmentation,
-            Build(MakeBody(), ImportContext(), MakeHeader(DT_INT16, 1, INTENT_LABEL)).GetOptions().iod);
-  EXPECT_EQ(IodType::MrImage, Build(MakeBody(), ImportContext(), MakeHeader(DT_INT16)).GetOptions().iod);
+            Build(MakeUploadRequestBody(), ImportContext(), MakeHeader(DT_INT16, 1, INTENT_LABEL)).GetOptions().iod);
+  EXPECT_EQ(IodType::MrImage, Build(MakeUploadRequestBody(), ImportContext(), MakeHeader(DT_INT16)).GetOptions().iod);
 
   // RGB24: the colour types
   EXPECT_EQ(IodType::EnhancedMrColorImage,
-            Build(MakeBody(), ImportContext(), MakeHeader(DT_RGB24)).GetOptions().iod);
-  Json::Value body = MakeBody();
+            Build(MakeUploadRequestBody(), ImportContext(), MakeHeader(DT_RGB24)).GetOptions().iod);
+  Json::Value body = MakeUploadRequestBody();
   body["Type"] = "SecondaryCapture";
   const SeriesOptionsBuilder capture = Build(body, ImportContext(), MakeHeader(DT_RGB24));
   EXPECT_EQ(IodType::TrueColorSecondaryCapture, capture.GetOptions().iod);
@@ -172,7 +159,7 @@ TEST(SeriesOptionsBuilder, IodType)
 
 TEST(SeriesOptionsBuilder, OutputFieldsAndTheirWarnings)
 {
-  Json::Value body = MakeBody();
+  Json::Value body = MakeUploadRequestBody();
   body["Labels"] = Json::Value(Json::objectValue);
   body["Labels"]["1"] = Json::Value(Json::objectValue);
   body["Labels"]["1"]["Name"] = "Liver";
@@ -192,7 +179,7 @@ TEST(SeriesOptionsBuilder, SeriesNumber)
   // None in "Tags": the caller reserves one
   ImportContext context;
   context.usedSeriesNumbers = { 1, 2, 3 };
-  SeriesOptionsBuilder reserved = Build(MakeBody(), context);
+  SeriesOptionsBuilder reserved = Build(MakeUploadRequestBody(), context);
   EXPECT_FALSE(reserved.HasSeriesNumber());
   reserved.SetSeriesNumber(4);
   EXPECT_TRUE(reserved.HasSeriesNumber());
@@ -200,7 +187,7 @@ TEST(SeriesOptionsBuilder, SeriesNumber)
   EXPECT_TRUE(reserved.GetWarnings().empty());
 
   // From "Tags", free
-  Json::Value body = MakeBody();
+  Json::Value body = MakeUploadRequestBody();
   body["Tags"] = Json::Value(Json::objectValue);
   body["Tags"]["SeriesNumber"] = "7";
   const SeriesOptionsBuilder free = Build(body, context);
@@ -220,7 +207,7 @@ TEST(SeriesOptionsBuilder, SeriesNumber)
 
 TEST(SeriesOptionsBuilder, RequestFieldsCarried)
 {
-  Json::Value body = MakeBody();
+  Json::Value body = MakeUploadRequestBody();
   body["SeriesDescription"] = "T1 brain";
   body["Filename"] = "t1.nii.gz";
   body["Tags"] = Json::Value(Json::objectValue);

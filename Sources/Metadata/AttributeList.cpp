@@ -1,6 +1,7 @@
 #include "Metadata/AttributeList.h"
 
 #include "Common/ConversionError.h"
+#include "Common/SplitString.h"
 #include "Dicom/DicomValues.h"
 
 #include <dcmtk/dcmdata/dcelem.h>
@@ -14,23 +15,6 @@ namespace NiftiToDicom
 {
   namespace
   {
-    std::vector<std::string> Split(const std::string& s, char separator)
-    {
-      std::vector<std::string> result;
-      size_t start = 0;
-      for (;;)
-      {
-        const size_t end = s.find(separator, start);
-        result.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (end == std::string::npos)
-        {
-          return result;
-        }
-        start = end + 1;
-      }
-    }
-
-
     bool IsLongerThan(const std::string& value, size_t maxCharacters)
     {
       return DicomValues::TruncateUtf8(value, maxCharacters) != value;
@@ -66,10 +50,10 @@ namespace NiftiToDicom
           return true;
       }
 
-      const std::vector<std::string> values = (multiValued ? Split(value, '\\') : std::vector<std::string>(1, value));
+      const std::vector<std::string> values = (multiValued ? SplitString(value, '\\') : std::vector<std::string>(1, value));
       for (const std::string& v : values)
       {
-        for (const std::string& part : (vr == EVR_PN ? Split(v, '=') : std::vector<std::string>(1, v)))
+        for (const std::string& part : (vr == EVR_PN ? SplitString(v, '=') : std::vector<std::string>(1, v)))
         {
           if (IsLongerThan(part, maxCharacters))
           {

@@ -1,5 +1,6 @@
 #include "Metadata/BidsValues.h"
 
+#include "Common/SplitString.h"
 #include "Dicom/DicomValues.h"
 
 #include <cmath>
@@ -129,21 +130,6 @@ namespace NiftiToDicom
     }
 
 
-    std::vector<std::string> Split(const std::string& s, char separator)
-    {
-      std::vector<std::string> result;
-      size_t start = 0;
-      for (;;)
-      {
-        const size_t end = s.find(separator, start);
-        result.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (end == std::string::npos)
-        {
-          return result;
-        }
-        start = end + 1;
-      }
-    }
 
 
     std::string Join(const std::vector<std::string>& values)
@@ -252,11 +238,11 @@ namespace NiftiToDicom
       std::vector<std::string> parts;
       if (value.find('\\') != std::string::npos)
       {
-        parts = Split(value, '\\');
+        parts = SplitString(value, '\\');
       }
       else
       {
-        for (const std::string& part : Split(value, '_'))
+        for (const std::string& part : SplitString(value, '_'))
         {
           if (!parts.empty() && !parts.back().empty() && (part == "GEMS" || part == "gems"))
           {
@@ -369,7 +355,7 @@ namespace NiftiToDicom
       for (const std::string& item : ReadStringList(mapping, value))
       {
         // In a string, backslashes already separate values
-        for (const std::string& part : (value.isString() ? Split(item, '\\') : std::vector<std::string>(1, item)))
+        for (const std::string& part : (value.isString() ? SplitString(item, '\\') : std::vector<std::string>(1, item)))
         {
           if (!part.empty())
           {
