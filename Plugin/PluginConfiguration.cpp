@@ -42,6 +42,13 @@ namespace NiftiToDicomPlugin
       return v.asUInt();
     }
 
+    unsigned int ReadCount(const Json::Value& section, const char* option, uint64_t defaultValue)
+    {
+      const unsigned int value = ReadPositiveInteger(section, option, static_cast<unsigned int>(defaultValue));
+      LOG(WARNING) << "NIfTI-to-DICOM: " << PluginConfiguration::SECTION << "." << option << " = " << value;
+      return value;
+    }
+
     size_t ReadMegabytes(const Json::Value& section, const char* option, unsigned int defaultValue)
     {
       const unsigned int value = ReadPositiveInteger(section, option, defaultValue);
@@ -96,6 +103,18 @@ namespace NiftiToDicomPlugin
     result.conversionThreads_ = ReadPositiveInteger(section, "ConversionThreads", DefaultThreads());
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".ConversionThreads = " << result.conversionThreads_;
 
+    // What one import may produce (see Plan/SeriesLimits.h for the defaults)
+    NiftiToDicom::SeriesLimits& limits = result.seriesLimits_;
+    limits.maximumInstances = ReadCount(section, "MaximumInstances", limits.maximumInstances);
+    limits.maximumFrames = ReadCount(section, "MaximumFrames", limits.maximumFrames);
+    limits.maximumSegments = ReadCount(section, "MaximumSegments", limits.maximumSegments);
+    limits.maximumSegmentationBytes = ReadMegabytes(section, "MaximumSegmentationSize",
+                                                    limits.maximumSegmentationBytes / (1024 * 1024));
+    limits.maximumTags = ReadCount(section, "MaximumTags", limits.maximumTags);
+    limits.maximumTagsBytes = ReadPositiveInteger(section, "MaximumTagsSize", limits.maximumTagsBytes / 1024);
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".MaximumTagsSize = " << limits.maximumTagsBytes << " KB";
+    limits.maximumTagsBytes *= 1024;
+
     const std::string storage = configuration.get("StorageDirectory", "OrthancStorage").asString();
     result.uploadDirectory_ = section.get("UploadDirectory", storage + "/nifti-uploads").asString();
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadDirectory = " << result.uploadDirectory_;
@@ -143,7 +162,8 @@ namespace NiftiToDicomPlugin
     static const char* const KNOWN[] =
     {
       "MaximumUploadSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
-      "AllowedDirectories", "DefaultSendTo"
+      "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
+      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize"
     };
     for (const std::string& member : section.getMemberNames())
     {

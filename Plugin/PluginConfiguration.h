@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Plan/SeriesLimits.h"
 #include "Request/ImportRequest.h"
 
 #include <cstddef>
@@ -21,6 +22,7 @@ namespace NiftiToDicomPlugin
     NiftiToDicom::SendTo defaultSendTo_;
     std::string localAet_;
     unsigned int scuTimeout_;
+    NiftiToDicom::SeriesLimits seriesLimits_;
 
   public:
     static const char* const SECTION;
@@ -70,6 +72,13 @@ namespace NiftiToDicomPlugin
     const std::string& GetLocalAet() const
     {
       return localAet_;
+    }
+
+    // MaximumInstances, MaximumFrames, MaximumSegments, MaximumSegmentationSize,
+    // MaximumTags, MaximumTagsSize
+    const NiftiToDicom::SeriesLimits& GetSeriesLimits() const
+    {
+      return seriesLimits_;
     }
 
     // Seconds ("DicomScuTimeout")

@@ -161,6 +161,7 @@ namespace NiftiToDicomPlugin
       builder.SetSeriesNumber(reservation_->GetNumber());
     }
     SeriesOptions options = builder.TakeOptions();
+    options.limits = configuration_.GetSeriesLimits();
 
     LOG(INFO) << "NIfTI-to-DICOM: importing a " << volume_->GetWidth() << "x" << volume_->GetHeight() << "x"
               << volume_->GetDepth() << "x" << volume_->GetTimePoints() << " "

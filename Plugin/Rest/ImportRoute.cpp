@@ -72,6 +72,7 @@ namespace NiftiToDicomPlugin
     // behind upload IDs, the canonical path, the destinations)
     void CheckRequest(ImportRequest& request)
     {
+      configuration_.GetSeriesLimits().CheckTags(request.tagsJson);
       request.parentStudy = ParentStudyLookup::ResolveStudyId(request.parentStudy);
       if (!request.sidecarUpload.empty())
       {

@@ -12,6 +12,22 @@ namespace NiftiToDicom
 {
   namespace
   {
+    // Before the plan, whose pixel encoder already reads every voxel
+    std::unique_ptr<IInstanceFactory> CreateWithinLimits(const NiftiVolume& volume, const SeriesOptions& options)
+    {
+      if (IsClassicImage(options.iod))
+      {
+        options.limits.CheckInstances(volume.GetDepth(), volume.GetTimePoints());
+      }
+      else if (options.iod != IodType::Segmentation)   // its frames are known after a scan of the labels
+      {
+        // Cannot overflow: the volume holds that many slices
+        options.limits.CheckFrames(volume.GetDepth() * volume.GetTimePoints());
+      }
+      return IInstanceFactory::Create(options);
+    }
+
+
     class ParallelWriter
     {
     private:
@@ -78,7 +94,7 @@ namespace NiftiToDicom
 
   SeriesConverter::SeriesConverter(const NiftiVolume& volume, const ParentStudyTags& parent,
                                    SeriesOptions&& options) :
-    iod_(IInstanceFactory::Create(options)),
+    iod_(CreateWithinLimits(volume, options)),
     plan_(volume, parent, std::move(options)),
     next_(0),
     count_(iod_->GetInstanceCount(plan_))

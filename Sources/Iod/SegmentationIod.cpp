@@ -57,9 +57,13 @@ namespace NiftiToDicom
                             std::to_string(volume.GetTimePoints()) + " volumes");
     }
 
-    // Which labels appear on which slices
+    // Which labels appear on which slices. The limits are checked as the
+    // scan goes: 65535 labels on every slice would otherwise fill this map
+    // with millions of nodes before any check
+    const SeriesLimits& limits = plan.GetOptions().limits;
     const VoxelReader reader(volume);
     std::map<int64_t, std::set<int64_t> > slicesOfLabel;
+    int64_t frames = 0;
     std::vector<double> row;
     for (int64_t k = 0; k < volume.GetDepth(); k++)
     {
@@ -82,7 +86,17 @@ namespace NiftiToDicom
                                   ". Use \"Type\": \"ParametricMap\" "
                                   "for continuous values");
           }
-          slicesOfLabel[static_cast<int64_t>(v)].insert(k);
+          auto label = slicesOfLabel.find(static_cast<int64_t>(v));
+          if (label == slicesOfLabel.end())
+          {
+            limits.CheckSegments(static_cast<int64_t>(slicesOfLabel.size()) + 1);
+            label = slicesOfLabel.emplace(static_cast<int64_t>(v), std::set<int64_t>()).first;
+          }
+          if (label->second.insert(k).second)
+          {
+            frames++;
+            limits.CheckFrames(frames);
+          }
         }
       }
     }
@@ -92,6 +106,10 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::InvalidInput,
                             "The label map is empty (every voxel is 0): a segmentation needs at least one label");
     }
+
+    // 1 bit per pixel
+    limits.CheckSegmentationBytes((static_cast<uint64_t>(frames) * plan.GetGeometry().GetRows() *
+                                   plan.GetGeometry().GetColumns() + 7) / 8);
 
     std::unique_ptr<SegmentLayout> layout(new SegmentLayout);
     int64_t segment = 0;

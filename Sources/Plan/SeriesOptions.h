@@ -4,6 +4,7 @@
 #include "Metadata/DiffusionTable.h"
 #include "Metadata/TagOverrides.h"
 #include "Plan/IodType.h"
+#include "Plan/SeriesLimits.h"
 
 #include <cstdint>
 #include <map>
@@ -78,5 +79,7 @@ namespace NiftiToDicom
     // Metadata of the acquisition (classic images): BIDS sidecar, bval/bvec
     BidsSidecar                      sidecar;
     std::shared_ptr<DiffusionTable>  diffusion;   // null: none
+
+    SeriesLimits    limits;
   };
 }

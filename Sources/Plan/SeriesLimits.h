@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <json/value.h>
+
+namespace NiftiToDicom
+{
+  // Bounds on what one import may produce, from the plugin's configuration
+  // (options of the same names). A small request can describe a huge series
+  // (a label map with 65535 labels, a header announcing 2000 slices): each
+  // bound is checked from counts known before the big allocations, and a
+  // refusal is ConversionError(TooLarge) naming the option to raise.
+  struct SeriesLimits
+  {
+    // Defaults never refuse real data: a 4D fMRI run has 20000-60000 slices
+    // in all, TotalSegmentator ~120 labels, FreeSurfer aparc+aseg ~110, a
+    // 1000-parcel atlas with its subcortical labels ~1050
+    int64_t   maximumInstances = 100000;
+    int64_t   maximumFrames = 100000;
+    int64_t   maximumSegments = 2000;
+    uint64_t  maximumSegmentationBytes = static_cast<uint64_t>(2048) * 1024 * 1024;
+    size_t    maximumTags = 1000;
+    size_t    maximumTagsBytes = 256 * 1024;
+
+    // "slices" x "timePoints" classic instances
+    void CheckInstances(int64_t slices, int64_t timePoints) const;
+
+    // Frames of one multi-frame instance (slices x time points, or the
+    // slices of every segment)
+    void CheckFrames(int64_t frames) const;
+
+    void CheckSegments(int64_t segments) const;
+
+    // Bytes of the Segmentation's Pixel Data (1 bit per pixel)
+    void CheckSegmentationBytes(uint64_t bytes) const;
+
+    // The "Tags" of a request (as sent): entries, and bytes of their names
+    // and values, which every instance repeats
+    void CheckTags(const Json::Value& tags) const;
+  };
+}
