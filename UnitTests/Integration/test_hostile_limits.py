@@ -149,3 +149,11 @@ def test_memory_stays_flat(server, parent):
         _assert_refused(server, server.post_json("/nifti/import", body), "MaximumSegments", before)
     grown = server.memory()[peak_key] - rss
     assert grown < 64 * 1024 * 1024, "Orthanc's memory grew by %d MB" % (grown >> 20)
+
+
+def test_limits_logged_at_start_up(server):
+    with open(server.log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    for option, value in LIMITS.items():
+        unit = {"MaximumSegmentationSize": " MB", "MaximumTagsSize": " KB"}.get(option, "")
+        assert "NiftiToDicom.%s = %d%s" % (option, value, unit) in log, option
