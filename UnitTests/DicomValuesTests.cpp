@@ -1,5 +1,6 @@
 #include "Dicom/DicomUid.h"
 #include "Dicom/DicomValues.h"
+#include "TestHelpers.h"
 
 #include <gtest/gtest.h>
 
@@ -214,10 +215,31 @@ TEST(DicomValues, FormatDecimalIntegers)
 
 TEST(DicomValues, FormatDecimalNonFinite)
 {
-  // No DS can carry them: a valid DS must come out all the same
-  EXPECT_TRUE(IsValidDecimalString(DicomValues::FormatDecimal(std::numeric_limits<double>::quiet_NaN())));
-  EXPECT_TRUE(IsValidDecimalString(DicomValues::FormatDecimal(std::numeric_limits<double>::infinity())));
-  EXPECT_TRUE(IsValidDecimalString(DicomValues::FormatDecimal(-std::numeric_limits<double>::infinity())));
+  // No DS can carry them: a silent "0" would store a wrong value, so the
+  // callers must check first
+  EXPECT_CONVERSION_ERROR(DicomValues::FormatDecimal(std::numeric_limits<double>::quiet_NaN()), Internal,
+                          "non-finite");
+  EXPECT_CONVERSION_ERROR(DicomValues::FormatDecimal(std::numeric_limits<double>::infinity()), Internal,
+                          "non-finite");
+  EXPECT_CONVERSION_ERROR(DicomValues::FormatDecimals({ 1, -std::numeric_limits<double>::infinity() }), Internal,
+                          "non-finite");
+}
+
+
+TEST(DicomValues, FormatDecimalNearDoubleMaxReadsBackFinite)
+{
+  // "%.10g" of DBL_MAX rounds up to 1.797693135e+308, which reads back as Inf
+  for (double value : { std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
+                        std::nextafter(std::numeric_limits<double>::max(), 0.0), 1.7976931348e308 })
+  {
+    const std::string s = DicomValues::FormatDecimal(value);
+    EXPECT_TRUE(IsValidDecimalString(s)) << s;
+    EXPECT_TRUE(std::isfinite(strtod(s.c_str(), nullptr))) << s;
+    EXPECT_NEAR(value, DicomValues::RoundTripDecimal(value), 1e300);
+  }
+  // Subnormals read back non-zero
+  EXPECT_NE(0.0, DicomValues::RoundTripDecimal(std::numeric_limits<double>::denorm_min()));
+  EXPECT_NE(0.0, DicomValues::RoundTripDecimal(1e-320));
 }
 
 

@@ -382,3 +382,44 @@ TEST(DiffusionTable, ApplyToWritesFloatingPointAttributes)
     EXPECT_EQ("NONE", std::string(directionality.c_str()));
   }
 }
+
+
+TEST(DiffusionTable, HugeAndTinyVectorsGiveFiniteUnitDirections)
+{
+  // Oblique, so that every component of the direction mixes the three of
+  // the bvec: 1.7e308 gave NaN, 1e308 gave (0, 0, 0) labelled DIRECTIONAL
+  const Affine rotated = MakeAffine(2 * COS30, -2 * SIN30, 0,
+                                    2 * SIN30, 2 * COS30, 0,
+                                    0, 0, 2);
+  const DiffusionTable table = DiffusionTable::Parse(
+    "1000 1000 1000 1000",
+    "1.7e308 1e308 1e300 -1e200\n1.7e308 1e308 2e300 0\n1.7e308 -1e308 0 1e-200", 4);
+  const DiffusionTable reference = DiffusionTable::Parse("1000 1000 1000 1000", "1 1 1 -1\n1 1 2 0\n1 -1 0 0", 4);
+  for (int64_t t = 0; t < 4; t++)
+  {
+    SCOPED_TRACE(t);
+    const Vector3 g = table.GetGradientLps(t, rotated);
+    const Vector3 expected = reference.GetGradientLps(t, rotated);
+    double norm2 = 0;
+    for (int i = 0; i < 3; i++)
+    {
+      EXPECT_TRUE(std::isfinite(g[i]));
+      EXPECT_NEAR(expected[i], g[i], 1e-12);
+      norm2 += g[i] * g[i];
+    }
+    EXPECT_NEAR(1, norm2, 1e-12);
+  }
+  // Tiny vectors are still "no direction"
+  EXPECT_EQ("ISOTROPIC", DiffusionTable::Parse("1000", "1e-300 0 0", 1).GetDirectionality(0));
+}
+
+
+TEST(DiffusionTable, NonFiniteNumbersNamedWithTheirPosition)
+{
+  EXPECT_CONVERSION_ERROR(DiffusionTable::Parse("0 1000 1e999", "0 1 0\n0 0 1\n0 0 0", 3), InvalidInput,
+                          "bval: \"1e999\" on line 1 is not a number that can be stored (number 3 of the line)");
+  EXPECT_CONVERSION_ERROR(DiffusionTable::Parse("0 1000 1000", "0 1 0\n0 -inf 1\n0 0 0", 3), InvalidInput,
+                          "bvec: \"-inf\" on line 2 is not a number that can be stored (number 2 of the line)");
+  EXPECT_CONVERSION_ERROR(DiffusionTable::Parse("0 1000 1000", "0 1 0\n0 0 1\nNaN 0 0", 3), InvalidInput,
+                          "bvec: \"NaN\" on line 3");
+}

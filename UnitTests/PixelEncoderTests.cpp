@@ -640,3 +640,105 @@ TEST(PixelEncoder, VoxelsAfterExtensions)
     ExpectEncoded(encoder, shape, values, 0, 0, 0);
   }
 }
+
+
+// Values a 16-bit rescale cannot carry are refused: a RescaleSlope or
+// WindowWidth of 0 (or Inf) would silently destroy them
+TEST(PixelEncoder, RangesThatOverflowOrUnderflowAreRefused)
+{
+  const double huge = 1e308;
+  for (const std::vector<double>& extremes : std::vector<std::vector<double> >{
+         { -huge, huge },                                 // range overflows to Inf
+         { -std::numeric_limits<double>::max(), 0 },      // intercept overflows
+         { 0, 1e-320 },                                   // step underflows to 0
+         { 1e-310, 2e-310 } })                            // subnormal step
+  {
+    SCOPED_TRACE(extremes[0]);
+    std::vector<double> values(static_cast<size_t>(SMALL.Count()), extremes[0]);
+    values[7] = extremes[1];
+    const NiftiVolume volume = MakeVolume(2, DT_FLOAT64, SMALL, values);
+    EXPECT_CONVERSION_ERROR(PixelEncoder encoder(volume), Unsupported, "ParametricMap");
+  }
+}
+
+
+TEST(PixelEncoder, ScalingThatOverflowsIsRefused)
+{
+  // Int data with a float64 scl_slope whose products overflow
+  std::vector<int16_t> ints(static_cast<size_t>(SMALL.Count()), 3);
+  const NiftiVolume volume = MakeVolume(2, DT_INT16, SMALL, ints, false, 1e308, 0);
+  EXPECT_CONVERSION_ERROR(PixelEncoder encoder(volume), Unsupported, "scl_slope");
+
+  std::vector<float> floats(static_cast<size_t>(SMALL.Count()), 1e30f);
+  floats[4] = 0.5f;
+  const NiftiVolume floatVolume = MakeVolume(2, DT_FLOAT32, SMALL, floats, false, 1e300, 0);
+  EXPECT_CONVERSION_ERROR(PixelEncoder encoder(floatVolume), Unsupported, "float64 range");
+}
+
+
+TEST(PixelEncoder, ExtremeButRepresentableValuesGiveFiniteNonZeroRescale)
+{
+  const std::vector<std::vector<double> > cases = {
+    { 1e308, 1.7e308 },      // centre (a + b) / 2 overflowed
+    { -1.7e308, -1e308 },
+    { 1e-320, 1e-320 },      // all equal, subnormal
+    { 1e300, 1e300 },        // all equal, huge
+    { -8e307, 8e307 },       // range just finite
+    { 0, 1e-300 } };         // tiny but normal step
+  for (const auto& extremes : cases)
+  {
+    SCOPED_TRACE(extremes[1]);
+    std::vector<double> values(static_cast<size_t>(SMALL.Count()), extremes[0]);
+    values[7] = extremes[1];
+    values[20] = extremes[0] / 2 + extremes[1] / 2;
+    const NiftiVolume volume = MakeVolume(2, DT_FLOAT64, SMALL, values);
+    const PixelEncoder encoder(volume);
+    for (double v : { encoder.GetRescaleSlope(), encoder.GetWindowWidth() })
+    {
+      EXPECT_TRUE(std::isfinite(v) && v != 0) << v;
+      EXPECT_NE(0.0, DicomValues::RoundTripDecimal(v));
+    }
+    EXPECT_TRUE(std::isfinite(encoder.GetRescaleIntercept()));
+    EXPECT_TRUE(std::isfinite(encoder.GetWindowCenter()));
+    EXPECT_TRUE(std::isfinite(DicomValues::RoundTripDecimal(encoder.GetWindowCenter())));
+
+    // Every value read back within the announced error
+    const double slope = DicomValues::RoundTripDecimal(encoder.GetRescaleSlope());
+    const double inter = DicomValues::RoundTripDecimal(encoder.GetRescaleIntercept());
+    for (int64_t k = 0; k < SMALL.nz; k++)
+    {
+      for (int64_t t = 0; t < SMALL.nt; t++)
+      {
+        std::string slice;
+        encoder.EncodeSlice(slice, k, t);
+        for (int64_t r = 0; r < SMALL.ny; r++)
+        {
+          for (int64_t c = 0; c < SMALL.nx; c++)
+          {
+            uint16_t bits;
+            memcpy(&bits, slice.data() + 2 * (r * SMALL.nx + c), 2);
+            const double pixel = encoder.IsSigned() ? static_cast<int16_t>(bits) : bits;
+            const double real = slope * pixel + inter;
+            const double expected = values[SMALL.Index(c, SMALL.ny - 1 - r, k, t)];
+            EXPECT_LE(std::fabs(real - expected), encoder.GetMaxError() * 1.0001 + 1e-300) << expected;
+          }
+        }
+      }
+    }
+  }
+}
+
+
+TEST(PixelEncoder, CalWindowThatOverflowsFallsBackToTheData)
+{
+  std::vector<double> values = MakeReals<double>(SMALL, -10, 10, 3);
+  NiftiTestFile f(2, { SMALL.nx, SMALL.ny, SMALL.nz, SMALL.nt }, DT_FLOAT64);
+  f.SetVoxels(values);
+  f.calMin = -1.7e308;
+  f.calMax = 1.7e308;
+  const NiftiVolume volume(f.Build(), 1 << 30);
+  const PixelEncoder encoder(volume);
+  EXPECT_TRUE(std::isfinite(encoder.GetWindowWidth()));
+  EXPECT_NEAR(20, encoder.GetWindowWidth(), 1e-9);
+  EXPECT_NEAR(0, encoder.GetWindowCenter(), 1e-9);
+}

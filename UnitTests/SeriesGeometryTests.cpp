@@ -488,3 +488,28 @@ TEST(SeriesGeometry, FourDimensionalVolumeUsesThreeAxes)
   EXPECT_EQ(3, g.GetSlices());
   ExpectPixelPositions(g, a, 5, 4, 3, 1e-9);
 }
+
+
+TEST(SeriesGeometry, PositionsBeyondFloat64Refused)
+{
+  // Each entry is finite, but the slice location of the oblique one, or
+  // the origin in metres converted to mm, is not
+  const double c = std::sqrt(0.5);
+  const Matrix34 oblique = { { 1, 0, 0, 1.7e308 }, { 0, c, -c, -1.7e308 }, { 0, c, c, 1.7e308 } };
+  NiftiTestFile f1(2, { 5, 4, 3 }, DT_INT16);
+  f1.SetSform(1, oblique);
+  EXPECT_CONVERSION_ERROR(SeriesGeometry g(ParseFile(f1)), InvalidInput, "beyond the range of float64");
+
+  const Matrix34 metres = { { 0.001, 0, 0, 1e306 }, { 0, 0.001, 0, 0 }, { 0, 0, 0.001, 0 } };
+  NiftiTestFile f2(2, { 5, 4, 3 }, DT_INT16);
+  f2.SetSform(1, metres);
+  f2.xyztUnits = 1;   // NIFTI_UNITS_METER
+  EXPECT_CONVERSION_ERROR(SeriesGeometry g(ParseFile(f2)), InvalidInput, "beyond the range of float64");
+
+  // Large but finite everywhere: accepted
+  const Matrix34 large = { { 1, 0, 0, 1e300 }, { 0, 1, 0, 1e300 }, { 0, 0, 1, 1e300 } };
+  NiftiTestFile f(2, { 5, 4, 3 }, DT_INT16);
+  f.SetSform(1, large);
+  const SeriesGeometry g(ParseFile(f));
+  EXPECT_TRUE(std::isfinite(g.GetSliceLocation(2)));
+}

@@ -1,5 +1,7 @@
 #include "Dicom/DicomValues.h"
 
+#include "Common/ConversionError.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,7 +13,9 @@ namespace NiftiToDicom
   {
     if (!std::isfinite(value))
     {
-      return "0";
+      // DS has no Inf or NaN: a caller that gets here would have stored a
+      // wrong value (this used to be a silent "0")
+      throw ConversionError(ErrorKind::Internal, "A non-finite number cannot be written as a DICOM decimal string");
     }
     if (value == 0)
     {
@@ -22,12 +26,15 @@ namespace NiftiToDicom
     for (int precision = 16; precision >= 1; precision--)
     {
       snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
-      if (strlen(buffer) <= 16)
+      // Near DBL_MAX, rounding up gives a string that reads back as Inf
+      if (strlen(buffer) <= 16 && std::isfinite(strtod(buffer, nullptr)))
       {
         return buffer;
       }
     }
-    return "0";  // unreachable: "%.1g" of a finite double fits in 8 characters
+    // unreachable: "%.1g" of a finite double fits in 8 characters and reads
+    // back finite unless the double is above 9.5e307, where "%.9g" does
+    throw ConversionError(ErrorKind::Internal, "A number cannot be written as a DICOM decimal string");
   }
 
 

@@ -10,7 +10,9 @@ namespace NiftiToDicom
   class DicomValues
   {
   public:
-    // Decimal String: at most 16 characters, as much precision as fits.
+    // Decimal String: at most 16 characters, as much precision as fits,
+    // reading back finite. Throws ConversionError(Internal) for Inf or NaN:
+    // callers check their values first (DS cannot hold them).
     static std::string FormatDecimal(double value);
 
     // Several DS values separated by backslashes

@@ -55,6 +55,15 @@ namespace NiftiToDicom
       {
         minValue = maxValue = 0;  // nothing finite
       }
+      const double floatMax = std::numeric_limits<float>::max();
+      if (!plan.GetOptions().doublePrecision && (minValue < -floatMax || maxValue > floatMax))
+      {
+        // Converting them to float32 is undefined, and would give Inf
+        throw ConversionError(ErrorKind::Unsupported,
+                              "The values of the NIfTI (" + DicomValues::FormatDecimal(minValue) + " to " +
+                              DicomValues::FormatDecimal(maxValue) + ") exceed the float32 range of Float Pixel "
+                              "Data; add \"DoublePrecision\": true to store them as float64");
+      }
     }
 
     // Frame VOI LUT: the window the NIfTI's cal_min/cal_max ask for, else the
@@ -64,16 +73,22 @@ namespace NiftiToDicom
       const NiftiHeader& header = plan.GetVolume().GetHeader();
       DcmItem& voi = DicomWriter::AppendItem(shared, DCM_FrameVOILUTSequence);
       DicomWriter::Put(voi, DCM_VOILUTFunction, "LINEAR_EXACT");   // float maps often span less than 1
-      if (std::isfinite(header.calMin) && std::isfinite(header.calMax) && header.calMax > header.calMin)
+      // Halves first, and a width capped at DBL_MAX: the sum or the
+      // difference of two large values overflows, and DS has no Inf
+      // Widths below FLT_MIN read back as 0 in float32 viewers (and in DCMTK)
+      const double narrowest = std::numeric_limits<float>::min();
+      if (std::isfinite(header.calMin) && std::isfinite(header.calMax) &&
+          header.calMax - header.calMin >= narrowest && std::isfinite(header.calMax - header.calMin))
       {
-        DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal((header.calMin + header.calMax) / 2));
+        DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(header.calMin / 2 + header.calMax / 2));
         DicomWriter::Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(header.calMax - header.calMin));
       }
       else
       {
-        DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal((minValue + maxValue) / 2));
+        DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(minValue / 2 + maxValue / 2));
         DicomWriter::Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(
-                           std::max(maxValue - minValue, std::numeric_limits<double>::min())));
+                           std::min(std::max(maxValue - minValue, narrowest),
+                                    std::numeric_limits<double>::max())));
       }
     }
 

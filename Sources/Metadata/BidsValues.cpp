@@ -61,7 +61,11 @@ namespace NiftiToDicom
       if (value.type() == Json::realValue)
       {
         const double number = value.asDouble();
-        if (!std::isfinite(number) || number != std::floor(number))
+        if (!std::isfinite(number))
+        {
+          throw WrongValue(mapping, "found a value that is not finite");
+        }
+        if (number != std::floor(number))
         {
           throw WrongValue(mapping, "found " + DicomValues::FormatDecimal(number) + ", which is not a whole number");
         }

@@ -7,6 +7,7 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dctag.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -19,9 +20,24 @@ namespace NiftiToDicom
     // Below this norm, a bvec vector is taken as "no direction"
     const double ZERO_VECTOR = 1e-6;
 
+    double LargestMagnitude(const Vector3& v)
+    {
+      return std::max(std::fabs(v[0]), std::max(std::fabs(v[1]), std::fabs(v[2])));
+    }
+
+    // Scaled by the largest component first: the squares of components
+    // above 1e154 overflow (and below 1e-154 underflow)
     double Norm(const Vector3& v)
     {
-      return std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      const double scale = LargestMagnitude(v);
+      if (scale == 0 || !std::isfinite(scale))
+      {
+        return scale;
+      }
+      const double x = v[0] / scale;
+      const double y = v[1] / scale;
+      const double z = v[2] / scale;
+      return scale * std::sqrt(x * x + y * y + z * z);
     }
 
 
@@ -49,12 +65,21 @@ namespace NiftiToDicom
           errno = 0;
           char* end = nullptr;
           const double value = strtod(token.c_str(), &end);
-          if (end == token.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(value))
+          // Where: the line and the rank of the number on it
+          const std::string where = fileName + ": \"" + token.substr(0, 32) + "\" on line " +
+            std::to_string(lineNumber);
+          const std::string rank = " (number " + std::to_string(row.size() + 1) + " of the line)";
+          if (end == token.c_str() || *end != '\0')
           {
             throw ConversionError(ErrorKind::InvalidInput,
-                                  fileName + ": \"" + token + "\" on line " + std::to_string(lineNumber) +
-                                  " is not a number; the file must hold numbers separated by spaces "
-                                  "(FSL format), e.g. \"0 1000 1000\"");
+                                  where + " is not a number" + rank + "; the file must hold numbers separated by "
+                                  "spaces (FSL format), e.g. \"0 1000 1000\"");
+          }
+          if (errno == ERANGE || !std::isfinite(value))
+          {
+            throw ConversionError(ErrorKind::InvalidInput,
+                                  where + " is not a number that can be stored" + rank + ": NaN, infinite, or "
+                                  "beyond the range of float64 (about 1e-308 to 1e308)");
           }
           row.push_back(value);
         }
@@ -239,7 +264,14 @@ namespace NiftiToDicom
 
     // FSL's vectors are in radiological voxel order: x is flipped for
     // images stored in neurological order (positive determinant)
+    // Only the direction matters: scaled so that no product below can
+    // overflow (a component of 1.7e308 gave NaN)
     Vector3 b = fsl;
+    const double scale = LargestMagnitude(fsl);
+    for (double& x : b)
+    {
+      x /= scale;
+    }
     if (determinant > 0)
     {
       b[0] = -b[0];

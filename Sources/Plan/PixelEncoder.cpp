@@ -1,5 +1,6 @@
 #include "Plan/PixelEncoder.h"
 
+#include "Common/ConversionError.h"
 #include "Dicom/DicomValues.h"
 #include "Nifti/VoxelType.h"
 
@@ -39,6 +40,17 @@ namespace NiftiToDicom
       s.precision(6);
       s << value;
       return s.str();
+    }
+
+    // Refusal of values a 16-bit rescale cannot carry: a RescaleSlope of 0
+    // or an infinite DS would silently destroy every value
+    ConversionError CannotRescale(const NiftiHeader& header, double minReal, double maxReal, const std::string& why)
+    {
+      return ConversionError(ErrorKind::Unsupported,
+                             std::string("The ") + header.GetDatatypeName() + " values (" + Describe(minReal) +
+                             " to " + Describe(maxReal) + ") cannot be stored as 16-bit pixels with a rescale: " +
+                             why + "; use \"Type\": \"ParametricMap\" (with \"DoublePrecision\": true for "
+                             "float64 values) to store them as they are");
     }
   }
 
@@ -105,6 +117,13 @@ namespace NiftiToDicom
 
     minReal_ = std::min(slope * minStored + inter, slope * maxStored + inter);
     maxReal_ = std::max(slope * minStored + inter, slope * maxStored + inter);
+    if (!std::isfinite(minReal_) || !std::isfinite(maxReal_))
+    {
+      throw ConversionError(ErrorKind::Unsupported,
+                            "scl_slope (" + Describe(header.sclSlope) + ") and scl_inter (" +
+                            Describe(header.sclInter) + ") take the " + header.GetDatatypeName() +
+                            " values beyond the float64 range: fix the scaling of the NIfTI");
+    }
 
     if (integerType && (FitsUnsigned16(minStored, maxStored) || FitsSigned16(minStored, maxStored)))
     {
@@ -126,9 +145,28 @@ namespace NiftiToDicom
     {
       mode_ = Mode::RealValues;
       signed_ = false;
-      const double step = (maxReal_ > minReal_) ? (maxReal_ - minReal_) / QUANTISATION_STEPS : 1.0;
+      const double range = maxReal_ - minReal_;
+      if (!std::isfinite(range))
+      {
+        throw CannotRescale(header, minReal_, maxReal_, "their range overflows float64");
+      }
+      const double step = (range > 0) ? range / QUANTISATION_STEPS : 1.0;
+      if (!(step >= std::numeric_limits<double>::min()))
+      {
+        // A subnormal step keeps too few bits to quantise, and underflows to 0
+        throw CannotRescale(header, minReal_, maxReal_, "their range is too small (the RescaleSlope would underflow)");
+      }
       rescaleSlope_ = DicomValues::RoundTripDecimal(step);
-      rescaleIntercept_ = DicomValues::RoundTripDecimal(minReal_ - rescaleSlope_);
+      const double intercept = minReal_ - rescaleSlope_;
+      rescaleIntercept_ = std::isfinite(intercept) ? DicomValues::RoundTripDecimal(intercept) : intercept;
+      // Every pixel value must have a finite real value, and the encoder's
+      // (real - intercept) must not overflow
+      if (!std::isfinite(rescaleIntercept_) || !std::isfinite(maxReal_ - rescaleIntercept_) ||
+          !std::isfinite(rescaleIntercept_ + rescaleSlope_ * 65535.0))
+      {
+        throw CannotRescale(header, minReal_, maxReal_, "the RescaleIntercept or the highest pixel value would "
+                            "overflow float64");
+      }
       maxError_ = rescaleSlope_ / 2;
 
       warnings_.push_back(std::string("The ") + header.GetDatatypeName() + " values (" + Describe(minReal_) +
@@ -152,15 +190,19 @@ namespace NiftiToDicom
                           DicomValues::FormatDecimal(rescaleSlope_ * pixel + rescaleIntercept_));
     }
 
-    if (std::isfinite(header.calMin) && std::isfinite(header.calMax) && header.calMax > header.calMin)
+    // Halves first: the sum of two large values overflows
+    // ... and a width below FLT_MIN reads back as 0 in float32 viewers
+    if (std::isfinite(header.calMin) && std::isfinite(header.calMax) &&
+        header.calMax - header.calMin >= std::numeric_limits<float>::min() &&
+        std::isfinite(header.calMax - header.calMin))
     {
-      windowCenter_ = (header.calMin + header.calMax) / 2;
+      windowCenter_ = header.calMin / 2 + header.calMax / 2;
       windowWidth_ = header.calMax - header.calMin;
     }
     else
     {
-      windowCenter_ = (minReal_ + maxReal_) / 2;
-      windowWidth_ = std::max(maxReal_ - minReal_, 1.0);
+      windowCenter_ = minReal_ / 2 + maxReal_ / 2;
+      windowWidth_ = std::max(maxReal_ - minReal_, 1.0);   // finite: checked above for quantised data
     }
   }
 

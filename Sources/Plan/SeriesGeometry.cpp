@@ -184,6 +184,22 @@ namespace NiftiToDicom
     }
 
     sliceSpacing_ = std::fabs(alongNormal);
+
+    // The positions written as DS must be finite: an origin near 1e308, or
+    // metres scaled to mm, can overflow. The corners bound every voxel.
+    for (int corner = 0; corner < 8; corner++)
+    {
+      const Vector3 p = RasToLps(affine_.Apply((corner & 1) ? static_cast<double>(columns_ - 1) : 0,
+                                               (corner & 2) ? static_cast<double>(rows_ - 1) : 0,
+                                               (corner & 4) ? static_cast<double>(slices_ - 1) : 0));
+      if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2]) || !std::isfinite(Dot(p, normal_)) ||
+          !std::isfinite(sliceSpacing_))
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              std::string("The NIfTI ") + GetSourceName() + " places voxels beyond the range of "
+                              "float64 coordinates; fix the header's transform");
+      }
+    }
   }
 
 
