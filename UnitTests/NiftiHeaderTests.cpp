@@ -346,6 +346,34 @@ TEST(NiftiHeader, RefusesOverflowingDims)
 }
 
 
+TEST(NiftiHeader, RefusesSlicesBeyondDicomSize)
+{
+  // NIfTI-2 sizes are 64-bit; DICOM's Rows and Columns are 16-bit
+  for (int64_t size : { int64_t(65536), int64_t(70000) })
+  {
+    for (int axis = 1; axis <= 2; axis++)
+    {
+      SCOPED_TRACE(std::to_string(size) + " along axis " + std::to_string(axis));
+      NiftiTestFile f(2, { axis == 1 ? size : 1, axis == 2 ? size : 1, 1 }, DT_UINT8);
+      f.SetZeroVoxels();
+      const std::string file = f.Build();
+      EXPECT_CONVERSION_ERROR(ParseFile(file), Unsupported, "DICOM allows at most 65535 columns and rows");
+      EXPECT_CONVERSION_ERROR(NiftiHeader::ParseHeaderOnly(file.data(), 540), Unsupported,
+                              "dim[" + std::to_string(axis) + "]");
+    }
+  }
+
+  NiftiTestFile largest(2, { 65535, 1, 2 }, DT_UINT8);
+  largest.SetZeroVoxels();
+  EXPECT_EQ(65535, ParseFile(largest.Build()).GetSize(1));
+
+  // Long along the third axis is only many slices
+  NiftiTestFile deep(2, { 1, 1, 70000 }, DT_UINT8);
+  deep.SetZeroVoxels();
+  EXPECT_EQ(70000, ParseFile(deep.Build()).GetSize(3));
+}
+
+
 TEST(NiftiHeader, RefusesInconsistentBitpix)
 {
   for (int version = 1; version <= 2; version++)

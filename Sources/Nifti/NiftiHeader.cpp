@@ -13,6 +13,9 @@ namespace NiftiToDicom
 {
   namespace
   {
+    // Rows and Columns are unsigned 16-bit in DICOM
+    const int64_t MAX_DICOM_SLICE_SIZE = 65535;
+
     const char* const ADVICE_NOT_NIFTI = "send a single-file NIfTI-1 or NIfTI-2 image (.nii or .nii.gz)";
 
     std::string FixedString(const char* field, size_t maxLength)
@@ -215,6 +218,26 @@ namespace NiftiToDicom
       CheckDatatype(raw.datatype, raw.bitpix);
     }
 
+    // Columns and Rows are US (16-bit) in DICOM: a wider slice would be
+    // stored with a truncated size beside its full pixel data. Checked after
+    // the sizes and the data, whose errors say more about a corrupt header.
+    void CheckSliceSize(const NiftiHeader& header)
+    {
+      static const char* const AXIS_NAMES[3] = { "", "wide", "high" };
+      for (int i = 1; i <= 2; i++)
+      {
+        if (header.GetSize(i) > MAX_DICOM_SLICE_SIZE)
+        {
+          throw ConversionError(ErrorKind::Unsupported,
+                                "The NIfTI slices are " + std::to_string(header.GetSize(i)) + " voxels " +
+                                AXIS_NAMES[i] + " (dim[" + std::to_string(i) + "]), but DICOM allows at most " +
+                                std::to_string(MAX_DICOM_SLICE_SIZE) + " columns and rows in an image; "
+                                "crop or downsample the volume to at most " + std::to_string(MAX_DICOM_SLICE_SIZE) +
+                                " voxels along its first two axes");
+        }
+      }
+    }
+
     void CheckDimensions(NiftiHeader& header, size_t size, bool checkData)
     {
       for (int i = 1; i <= header.dim[0]; i++)
@@ -387,6 +410,7 @@ namespace NiftiToDicom
     int swapSize = 0;
     nifti_datatype_sizes(header.datatype, &header.bytesPerVoxel, &swapSize);
     CheckDimensions(header, size, checkData);
+    CheckSliceSize(header);
     return header;
   }
 }
