@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
 #include <unistd.h>
@@ -25,6 +26,30 @@ namespace
       data[i] = static_cast<char>('a' + letter(generator));
     }
     return data;
+  }
+
+  // A field of /proc/self/status in bytes (VmRSS, VmHWM), -1 if unreadable
+  int64_t ReadMemoryStatus(const std::string& field)
+  {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+    {
+      if (line.compare(0, field.size() + 1, field + ":") == 0)
+      {
+        return std::stoll(line.substr(field.size() + 1)) * 1024;
+      }
+    }
+    return -1;
+  }
+
+  // Writing 5 to clear_refs resets the peak resident size VmHWM (Linux 4.0+)
+  bool ResetPeakMemory()
+  {
+    std::ofstream clearRefs("/proc/self/clear_refs");
+    clearRefs << "5";
+    clearRefs.flush();
+    return clearRefs.good();
   }
 
   std::string Inflate(const std::string& compressed, size_t maxOutput)
@@ -145,6 +170,35 @@ TEST(GzipInflater, BombStopsAtLimit)
   // stop early rather than allocate the whole output
   const std::string bomb = GzipCompress(std::string(64 << 20, '\0'));
   EXPECT_CONVERSION_ERROR(Inflate(bomb, 1 << 20), TooLarge, "maximum");
+}
+
+
+TEST(GzipInflater, TrailerSizeIsNotTrusted)
+{
+  // A 21-byte gzip whose trailer announces 4 GB (ISIZE 0xFFFFFFFF), under a
+  // 3 GB limit: refused as damaged without allocating what the trailer says
+  std::string lie = GzipCompress("x");
+  ASSERT_EQ(21u, lie.size());
+  lie.replace(lie.size() - 4, 4, std::string(4, '\xff'));
+
+  if (!ResetPeakMemory())
+  {
+    GTEST_SKIP() << "/proc/self/clear_refs cannot reset the peak resident size here";
+  }
+  const int64_t before = ReadMemoryStatus("VmRSS");
+  ASSERT_GT(before, 0);
+  EXPECT_CONVERSION_ERROR(Inflate(lie, size_t(3) << 30), InvalidInput, "damaged");
+  const int64_t growth = ReadMemoryStatus("VmHWM") - before;
+  EXPECT_LT(growth, 100 << 20) << "peak resident size grew by " << growth / (1 << 20) << " MB";
+
+  // The trailer is still checked once the data has inflated
+  const std::string data = MakeData(200000, 6);
+  std::string understated = GzipCompress(data);
+  const std::string trailer = understated.substr(understated.size() - 4);
+  understated.replace(understated.size() - 4, 4, std::string(4, '\0'));
+  EXPECT_CONVERSION_ERROR(Inflate(understated, 1 << 20), InvalidInput, "damaged");
+  understated.replace(understated.size() - 4, 4, trailer);
+  EXPECT_EQ(data, Inflate(understated, 1 << 20));
 }
 
 

@@ -346,6 +346,34 @@ TEST(NiftiHeader, RefusesOverflowingDims)
 }
 
 
+TEST(NiftiHeader, RefusesSlicesBeyondDicomSize)
+{
+  // NIfTI-2 sizes are 64-bit; DICOM's Rows and Columns are 16-bit
+  for (int64_t size : { int64_t(65536), int64_t(70000) })
+  {
+    for (int axis = 1; axis <= 2; axis++)
+    {
+      SCOPED_TRACE(std::to_string(size) + " along axis " + std::to_string(axis));
+      NiftiTestFile f(2, { axis == 1 ? size : 1, axis == 2 ? size : 1, 1 }, DT_UINT8);
+      f.SetZeroVoxels();
+      const std::string file = f.Build();
+      EXPECT_CONVERSION_ERROR(ParseFile(file), Unsupported, "DICOM allows at most 65535 columns and rows");
+      EXPECT_CONVERSION_ERROR(NiftiHeader::ParseHeaderOnly(file.data(), 540), Unsupported,
+                              "dim[" + std::to_string(axis) + "]");
+    }
+  }
+
+  NiftiTestFile largest(2, { 65535, 1, 2 }, DT_UINT8);
+  largest.SetZeroVoxels();
+  EXPECT_EQ(65535, ParseFile(largest.Build()).GetSize(1));
+
+  // Long along the third axis is only many slices
+  NiftiTestFile deep(2, { 1, 1, 70000 }, DT_UINT8);
+  deep.SetZeroVoxels();
+  EXPECT_EQ(70000, ParseFile(deep.Build()).GetSize(3));
+}
+
+
 TEST(NiftiHeader, RefusesInconsistentBitpix)
 {
   for (int version = 1; version <= 2; version++)
@@ -496,7 +524,7 @@ TEST(NiftiHeader, LargerVoxOffset)
   for (int version = 1; version <= 2; version++)
   {
     NiftiTestFile f(version, { 2, 2, 2 }, DT_INT16);
-    f.extension = std::string(32, 'e');
+    f.extension = MakeExtension(6, 24, 'e');
     f.voxOffset = 1024;
     const std::string file = f.Build();
     ASSERT_EQ(1024u + 16u, file.size());
@@ -514,6 +542,77 @@ TEST(NiftiHeader, SmallVoxOffsetMeansAfterHeader)
     f.voxOffset = 0;
     const NiftiHeader h = ParseFile(f.Build());
     EXPECT_EQ(static_cast<int64_t>(f.GetHeaderSize() + 4), h.voxOffset);
+  }
+}
+
+
+TEST(NiftiHeader, RefusesVoxOffsetInsideHeader)
+{
+  for (int version = 1; version <= 2; version++)
+  {
+    for (double offset : { 1.0, 100.0, 348.0, 351.0, 540.0, 543.0 })
+    {
+      NiftiTestFile f(version, { 2, 2, 2 }, DT_INT16);
+      if (offset >= f.GetHeaderSize() + 4)
+      {
+        continue;
+      }
+      SCOPED_TRACE("NIfTI-" + std::to_string(version) + " vox_offset " + std::to_string(offset));
+      f.voxOffset = offset;
+      EXPECT_CONVERSION_ERROR(ParseFile(f.Build()), InvalidInput,
+                              "starts at byte " + std::to_string(f.GetHeaderSize() + 4) + " or later");
+    }
+
+    // Just after the extender is where the voxels of a file without extensions are
+    NiftiTestFile f(version, { 2, 2, 2 }, DT_INT16);
+    f.voxOffset = static_cast<double>(f.GetHeaderSize() + 4);
+    EXPECT_EQ(static_cast<int64_t>(f.GetHeaderSize() + 4), ParseFile(f.Build()).voxOffset);
+  }
+}
+
+
+TEST(NiftiHeader, Extensions)
+{
+  for (int version = 1; version <= 2; version++)
+  {
+    for (int swapped = 0; swapped <= 1; swapped++)
+    {
+      SCOPED_TRACE("NIfTI-" + std::to_string(version) + (swapped ? " swapped" : ""));
+      NiftiTestFile f(version, { 2, 2, 2 }, DT_INT16);
+      f.byteSwapped = (swapped == 1);
+      const size_t start = f.GetHeaderSize() + 4;
+
+      // Two extensions, exactly up to the voxels, then followed by zero padding
+      f.extension = MakeExtension(6, 20, 'a', f.byteSwapped) + MakeExtension(4, 100, 'b', f.byteSwapped);
+      EXPECT_EQ(static_cast<int64_t>(start + 32 + 112), ParseFile(f.Build()).voxOffset);
+      f.voxOffset = static_cast<double>(start + 32 + 112 + 64);
+      EXPECT_EQ(static_cast<int64_t>(start + 32 + 112 + 64), ParseFile(f.Build()).voxOffset);
+
+      // Sizes that are not positive multiples of 16
+      for (int32_t size : { 8, 20, -16, 0x65656565 })
+      {
+        SCOPED_TRACE(size);
+        std::string bad = MakeExtension(6, 40, 'c', f.byteSwapped);
+        int32_t stored = f.byteSwapped ? static_cast<int32_t>(__builtin_bswap32(static_cast<uint32_t>(size))) : size;
+        memcpy(&bad[0], &stored, 4);
+        f.extension = MakeExtension(6, 8, 'a', f.byteSwapped) + bad;
+        f.voxOffset = -1;
+        EXPECT_CONVERSION_ERROR(ParseFile(f.Build()), InvalidInput,
+                                "extension at byte " + std::to_string(start + 16) + " announces a size of " +
+                                std::to_string(size) + " bytes, which is not a positive multiple of 16");
+      }
+
+      // A size running past vox_offset (into the voxels)
+      f.extension = MakeExtension(6, 40, 'c', f.byteSwapped);
+      f.voxOffset = static_cast<double>(start + 32);
+      const std::string file = f.Build();
+      EXPECT_CONVERSION_ERROR(ParseFile(file), InvalidInput, "runs past the start of the voxel data");
+      EXPECT_CONVERSION_ERROR(NiftiHeader::ParseHeaderOnly(file.data(), start + 8), InvalidInput,
+                              "runs past the start of the voxel data");
+
+      // A header read alone: what lies beyond the bytes read is not judged
+      EXPECT_NO_THROW(NiftiHeader::ParseHeaderOnly(file.data(), start + 4));
+    }
   }
 }
 

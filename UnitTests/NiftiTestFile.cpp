@@ -338,4 +338,19 @@ namespace NiftiTest
     output.resize(produced);
     return output;
   }
+
+
+  std::string MakeExtension(int32_t code, size_t contentSize, char fill, bool byteSwapped)
+  {
+    const size_t size = (8 + contentSize + 15) / 16 * 16;
+    int32_t fields[2] = { static_cast<int32_t>(size), code };
+    std::string extension(reinterpret_cast<const char*>(fields), sizeof(fields));
+    if (byteSwapped)
+    {
+      std::reverse(extension.begin(), extension.begin() + 4);
+      std::reverse(extension.begin() + 4, extension.end());
+    }
+    extension.resize(size, fill);
+    return extension;
+  }
 }

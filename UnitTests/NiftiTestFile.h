@@ -110,6 +110,10 @@ namespace NiftiTest
     std::string Build() const;
   };
 
+  // A well-formed header extension: its size (8 + contentSize rounded up to
+  // a multiple of 16), its code, then the content filled with "fill"
+  std::string MakeExtension(int32_t code, size_t contentSize, char fill, bool byteSwapped = false);
+
   // A gzip file with one member
   std::string GzipCompress(const std::string& data);
 }

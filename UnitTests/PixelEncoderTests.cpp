@@ -633,7 +633,7 @@ TEST(PixelEncoder, VoxelsAfterExtensions)
   {
     NiftiTestFile f(version, { shape.nx, shape.ny, shape.nz }, DT_UINT16);
     f.SetVoxels(values);
-    f.extension = std::string(48, '\x55');
+    f.extension = MakeExtension(6, 40, '\x55');
     f.voxOffset = 1008;
     const NiftiVolume volume(f.Build(), 1 << 20);
     const PixelEncoder encoder(volume);

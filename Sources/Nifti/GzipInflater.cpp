@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 namespace NiftiToDicom
 {
   namespace
   {
+    // Deflate's best case: 258 bytes from a 2-bit code, with block overheads
+    const size_t MAX_DEFLATE_RATIO = 1032;
+
     class InflateStream
     {
     private:
@@ -60,8 +64,12 @@ namespace NiftiToDicom
   {
     target.clear();
 
-    // The gzip trailer stores the uncompressed size modulo 2^32: a good
-    // first guess for the allocation, never trusted beyond the limit.
+    // The first buffer: what the trailer announces (the size modulo 2^32),
+    // but never more than the compressed bytes can inflate to (deflate
+    // expands at most about 1032:1): the trailer is client data, and a 21-byte
+    // file announcing 4 GB must not allocate them. The buffer then grows
+    // geometrically with what actually inflates; zlib checks the trailer
+    // against the output at the end of each member.
     size_t guess = 0;
     if (size >= 18)
     {
@@ -69,7 +77,12 @@ namespace NiftiToDicom
       guess = static_cast<size_t>(t[0]) | (static_cast<size_t>(t[1]) << 8) |
         (static_cast<size_t>(t[2]) << 16) | (static_cast<size_t>(t[3]) << 24);
     }
-    guess = std::max(guess, size * 2);
+    size_t inflatable = 0;
+    if (__builtin_mul_overflow(size, static_cast<size_t>(MAX_DEFLATE_RATIO), &inflatable))
+    {
+      inflatable = std::numeric_limits<size_t>::max();
+    }
+    guess = std::max(std::min(guess, inflatable), size * 2);
     target.resize(std::min(guess, maxOutput + 1));
 
     InflateStream inflater;

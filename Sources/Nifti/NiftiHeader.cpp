@@ -13,6 +13,9 @@ namespace NiftiToDicom
 {
   namespace
   {
+    // Rows and Columns are unsigned 16-bit in DICOM
+    const int64_t MAX_DICOM_SLICE_SIZE = 65535;
+
     const char* const ADVICE_NOT_NIFTI = "send a single-file NIfTI-1 or NIfTI-2 image (.nii or .nii.gz)";
 
     std::string FixedString(const char* field, size_t maxLength)
@@ -215,6 +218,73 @@ namespace NiftiToDicom
       CheckDatatype(raw.datatype, raw.bitpix);
     }
 
+    // Extensions lie between the extender and the voxels, each a size (a
+    // multiple of 16, counting its 8-byte size and code) and a code. Bytes
+    // beyond "size" (a header read alone) are not checked; zero padding
+    // ends the list.
+    void CheckExtensions(const NiftiHeader& header, const uint8_t* data, size_t size)
+    {
+      const uint64_t extender = header.headerSize;
+      if (size < extender + 4 || data[extender] == 0)
+      {
+        return;
+      }
+
+      const uint64_t end = static_cast<uint64_t>(header.voxOffset);
+      uint64_t position = extender + 4;
+      while (position + 16 <= end && position + 8 <= size)
+      {
+        int32_t extensionSize = ReadInt32(data + position);
+        if (header.byteSwapped)
+        {
+          extensionSize = SwapInt32(extensionSize);
+        }
+        if (extensionSize == 0)
+        {
+          return;
+        }
+
+        std::string problem;
+        if (extensionSize < 16 || extensionSize % 16 != 0)
+        {
+          problem = "which is not a positive multiple of 16";
+        }
+        else if (static_cast<uint64_t>(extensionSize) > end - position)
+        {
+          problem = "which runs past the start of the voxel data (vox_offset " + std::to_string(end) + ")";
+        }
+        if (!problem.empty())
+        {
+          throw ConversionError(ErrorKind::InvalidInput,
+                                "The NIfTI header extension at byte " + std::to_string(position) +
+                                " announces a size of " + std::to_string(extensionSize) + " bytes, " + problem +
+                                "; the file was written incorrectly: save it again without extensions "
+                                "(e.g. with nibabel) and send that");
+        }
+        position += static_cast<uint64_t>(extensionSize);
+      }
+    }
+
+    // Columns and Rows are US (16-bit) in DICOM: a wider slice would be
+    // stored with a truncated size beside its full pixel data. Checked after
+    // the sizes and the data, whose errors say more about a corrupt header.
+    void CheckSliceSize(const NiftiHeader& header)
+    {
+      static const char* const AXIS_NAMES[3] = { "", "wide", "high" };
+      for (int i = 1; i <= 2; i++)
+      {
+        if (header.GetSize(i) > MAX_DICOM_SLICE_SIZE)
+        {
+          throw ConversionError(ErrorKind::Unsupported,
+                                "The NIfTI slices are " + std::to_string(header.GetSize(i)) + " voxels " +
+                                AXIS_NAMES[i] + " (dim[" + std::to_string(i) + "]), but DICOM allows at most " +
+                                std::to_string(MAX_DICOM_SLICE_SIZE) + " columns and rows in an image; "
+                                "crop or downsample the volume to at most " + std::to_string(MAX_DICOM_SLICE_SIZE) +
+                                " voxels along its first two axes");
+        }
+      }
+    }
+
     void CheckDimensions(NiftiHeader& header, size_t size, bool checkData)
     {
       for (int i = 1; i <= header.dim[0]; i++)
@@ -258,9 +328,21 @@ namespace NiftiToDicom
                               "the header is corrupt");
       }
 
-      if (header.voxOffset < static_cast<int64_t>(header.headerSize))
+      // The voxels of a single-file NIfTI follow the header and its 4-byte
+      // extender (352 for NIfTI-1, 544 for NIfTI-2); 0 is what some writers
+      // leave, and means just there, as nifti_clib reads it
+      const int64_t firstDataOffset = static_cast<int64_t>(header.headerSize) + 4;
+      if (header.voxOffset == 0)
       {
-        header.voxOffset = static_cast<int64_t>(header.headerSize) + 4;  // as nifti_clib does for offset 0
+        header.voxOffset = firstDataOffset;
+      }
+      else if (header.voxOffset < firstDataOffset)
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "The NIfTI-" + std::to_string(header.version) + " header has vox_offset " +
+                              std::to_string(header.voxOffset) + ", inside the header: the voxel data of a "
+                              "single-file NIfTI-" + std::to_string(header.version) + " starts at byte " +
+                              std::to_string(firstDataOffset) + " or later; the file was written incorrectly");
       }
 
       if (!checkData)
@@ -387,6 +469,8 @@ namespace NiftiToDicom
     int swapSize = 0;
     nifti_datatype_sizes(header.datatype, &header.bytesPerVoxel, &swapSize);
     CheckDimensions(header, size, checkData);
+    CheckExtensions(header, bytes, size);
+    CheckSliceSize(header);
     return header;
   }
 }

@@ -7,6 +7,17 @@
 
 namespace NiftiToDicom
 {
+  namespace
+  {
+    // JSON has no Inf or NaN: JsonCpp writes Inf as 1e+9999, which it cannot
+    // read back, so an upload whose summary held one could not be described
+    Json::Value FiniteOrNull(double value)
+    {
+      return std::isfinite(value) ? Json::Value(value) : Json::Value(Json::nullValue);
+    }
+  }
+
+
   std::string NiftiSummary::GetOrientation(const Affine& affine)
   {
     // For each voxel axis, the world axis it runs closest to, and its sign
@@ -46,11 +57,11 @@ namespace NiftiToDicom
     summary["VoxelSize"] = Json::Value(Json::arrayValue);
     for (int i = 1; i <= 3; i++)
     {
-      summary["VoxelSize"].append(header.pixdim[i]);
+      summary["VoxelSize"].append(FiniteOrNull(header.pixdim[i]));
     }
     if (header.GetSize(4) > 1)
     {
-      summary["RepetitionTime"] = header.pixdim[4];
+      summary["RepetitionTime"] = FiniteOrNull(header.pixdim[4]);
     }
 
     const SeriesGeometry::Transform transform = SeriesGeometry::ChooseTransform(header);

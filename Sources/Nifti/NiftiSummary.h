@@ -13,7 +13,9 @@ namespace NiftiToDicom
   public:
     // {"Version", "Dimensions", "DataType", "VoxelSize", "RepetitionTime"
     //  (4D only, as stored), "Transform", "TransformCode", "Orientation"
-    //  (three letters, the way each axis points, e.g. "RAS"), "Description"}
+    //  (three letters, the way each axis points, e.g. "RAS"), "Description"}.
+    // A voxel size or repetition time that is NaN or infinite is null: JSON
+    // has no such numbers.
     static Json::Value Describe(const NiftiHeader& header);
 
     // Three letters for the directions the voxel axes of "affine" point to
