@@ -389,10 +389,57 @@ TEST(ImportRequest, ComputedTagsRefused)
   for (const char* name : { "SOPInstanceUID", "SOPClassUID", "SeriesInstanceUID", "Modality", "Rows", "Columns",
                             "PixelSpacing", "ImagePositionPatient", "ImageOrientationPatient", "RescaleSlope",
                             "RescaleIntercept", "BitsAllocated", "PixelRepresentation", "InstanceNumber",
-                            "SpecificCharacterSet", "0028,0010" })
+                            "SpecificCharacterSet", "0028,0010",
+                            // What the README refuses beyond the list above: UIDs, geometry, pixel description
+                            "FrameOfReferenceUID", "SliceThickness", "SpacingBetweenSlices", "SliceLocation",
+                            "PositionReferenceIndicator", "PlanarConfiguration", "PhotometricInterpretation",
+                            "NumberOfFrames", "WindowWidth", "WindowCenter", "LossyImageCompression", "ICCProfile",
+                            "FloatPixelData", "DoubleFloatPixelData", "7fe0,0010", "6000,3000", "ImageType",
+                            "TemporalPositionIdentifier", "SegmentationType", "ConcatenationUID", "0020,0052" })
   {
     SCOPED_TRACE(name);
     EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag(name, "1")), InvalidInput, "computed");
+  }
+
+  // Group lengths, including those of groups the plugin writes
+  for (const char* name : { "0008,0000", "0020,0000", "0028,0000", "7fe0,0000", "0010,0000" })
+  {
+    SCOPED_TRACE(name);
+    EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag(name, "10")), InvalidInput, "group length");
+  }
+
+  // The command group
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("0000,0100", "1")), InvalidInput, "public");
+}
+
+
+TEST(ImportRequest, TagsValuesThatBreakTheirVrRefused)
+{
+  // A backslash makes two values of an attribute that holds one; control
+  // characters are not allowed outside ST, LT and UT
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", "a\\b")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesDescription", "a\\b")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesNumber", "1\\2")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", "a\nb")), InvalidInput, "control character");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesDescription", "a\tb")), InvalidInput, "control character");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", std::string("a\x7f"))), InvalidInput, "control");
+
+  // Multi-valued attributes and text VRs keep what they allow
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("ScanningSequence", "SE\\IR")));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("ImageComments", "line 1\r\nline 2\twith a tab\\backslash")));
+}
+
+
+TEST(ImportRequest, TagsSeriesNumberRange)
+{
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", "2147483647")));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", 0)));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", " 42 ")));
+  for (const Json::Value& value : { Json::Value("2147483648"), Json::Value("-1"), Json::Value(Json::Int64(4294967297LL)),
+                                    Json::Value("-2147483648") })
+  {
+    SCOPED_TRACE(value.asString());
+    EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesNumber", value)), InvalidInput, "0 to 2147483647");
   }
 }
 
@@ -427,7 +474,7 @@ TEST(ImportRequest, InvalidValueForVrRefused)
     { "EchoTime", "fast" },             // DS
     { "AcquisitionDate", "yesterday" }, // DA
     { "AcquisitionTime", "noon" },      // TM
-    { "FrameOfReferenceUID", "1.2.abc" } // UI
+    { "ScanOptions", "lower case" }     // CS
   };
 
   for (const auto& c : cases)
@@ -585,3 +632,4 @@ TEST(ImportRequest, HandWrittenInvalidBodies)
     EXPECT_CONVERSION_ERROR(ParseBody(c.body), InvalidInput, c.word);
   }
 }
+
