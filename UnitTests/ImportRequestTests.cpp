@@ -633,3 +633,46 @@ TEST(ImportRequest, HandWrittenInvalidBodies)
   }
 }
 
+
+TEST(ImportRequest, CodesMustFitTheirVr)
+{
+  // CodeValue and CodingSchemeDesignator are SH (16), CodeMeaning LO (64)
+  const std::string longValue(250, '7');
+  Json::Value body = MakeBody("nifti");
+  body["Units"] = Json::Value(Json::objectValue);
+  body["Units"]["CodeValue"] = longValue;
+  body["Units"]["CodingSchemeDesignator"] = "UCUM";
+  body["Units"]["CodeMeaning"] = "m";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodeValue");
+
+  body["Units"]["CodeValue"] = "mm";
+  body["Units"]["CodingSchemeDesignator"] = "A_VERY_LONG_SCHEME";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodingSchemeDesignator");
+
+  body["Units"]["CodingSchemeDesignator"] = "UCUM";
+  body["Units"]["CodeMeaning"] = std::string(65, 'm');
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodeMeaning");
+
+  body["Units"]["CodeMeaning"] = "a\\b";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "backslash");
+
+  body["Units"]["CodeMeaning"] = "millimetre";
+  EXPECT_NO_THROW(ParseJson(body));
+
+  // The UCUM shorthand and "Quantity"
+  body["Units"] = longValue;
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "Units");
+  body["Units"] = "mm2/s";
+  body["Quantity"] = Json::Value(Json::objectValue);
+  body["Quantity"]["CodeValue"] = "1\n2";
+  body["Quantity"]["CodingSchemeDesignator"] = "99X";
+  body["Quantity"]["CodeMeaning"] = "x";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "Quantity");
+
+  // A segment's name: one LO value (a long one is cut, as before)
+  Json::Value labels = MakeBody("nifti");
+  labels["Labels"]["1"]["Name"] = "left\\right";
+  EXPECT_CONVERSION_ERROR(ParseJson(labels), InvalidInput, "Labels");
+  labels["Labels"]["1"]["Name"] = std::string(100, 'n');
+  EXPECT_NO_THROW(ParseJson(labels));
+}
