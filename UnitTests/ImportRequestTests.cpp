@@ -389,10 +389,57 @@ TEST(ImportRequest, ComputedTagsRefused)
   for (const char* name : { "SOPInstanceUID", "SOPClassUID", "SeriesInstanceUID", "Modality", "Rows", "Columns",
                             "PixelSpacing", "ImagePositionPatient", "ImageOrientationPatient", "RescaleSlope",
                             "RescaleIntercept", "BitsAllocated", "PixelRepresentation", "InstanceNumber",
-                            "SpecificCharacterSet", "0028,0010" })
+                            "SpecificCharacterSet", "0028,0010",
+                            // What the README refuses beyond the list above: UIDs, geometry, pixel description
+                            "FrameOfReferenceUID", "SliceThickness", "SpacingBetweenSlices", "SliceLocation",
+                            "PositionReferenceIndicator", "PlanarConfiguration", "PhotometricInterpretation",
+                            "NumberOfFrames", "WindowWidth", "WindowCenter", "LossyImageCompression", "ICCProfile",
+                            "FloatPixelData", "DoubleFloatPixelData", "7fe0,0010", "6000,3000", "ImageType",
+                            "TemporalPositionIdentifier", "SegmentationType", "ConcatenationUID", "0020,0052" })
   {
     SCOPED_TRACE(name);
     EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag(name, "1")), InvalidInput, "computed");
+  }
+
+  // Group lengths, including those of groups the plugin writes
+  for (const char* name : { "0008,0000", "0020,0000", "0028,0000", "7fe0,0000", "0010,0000" })
+  {
+    SCOPED_TRACE(name);
+    EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag(name, "10")), InvalidInput, "group length");
+  }
+
+  // The command group
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("0000,0100", "1")), InvalidInput, "public");
+}
+
+
+TEST(ImportRequest, TagsValuesThatBreakTheirVrRefused)
+{
+  // A backslash makes two values of an attribute that holds one; control
+  // characters are not allowed outside ST, LT and UT
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", "a\\b")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesDescription", "a\\b")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesNumber", "1\\2")), InvalidInput, "at most 1 value");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", "a\nb")), InvalidInput, "control character");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesDescription", "a\tb")), InvalidInput, "control character");
+  EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("ProtocolName", std::string("a\x7f"))), InvalidInput, "control");
+
+  // Multi-valued attributes and text VRs keep what they allow
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("ScanningSequence", "SE\\IR")));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("ImageComments", "line 1\r\nline 2\twith a tab\\backslash")));
+}
+
+
+TEST(ImportRequest, TagsSeriesNumberRange)
+{
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", "2147483647")));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", 0)));
+  EXPECT_NO_THROW(ParseJson(BodyWithTag("SeriesNumber", " 42 ")));
+  for (const Json::Value& value : { Json::Value("2147483648"), Json::Value("-1"), Json::Value(Json::Int64(4294967297LL)),
+                                    Json::Value("-2147483648") })
+  {
+    SCOPED_TRACE(value.asString());
+    EXPECT_CONVERSION_ERROR(ParseJson(BodyWithTag("SeriesNumber", value)), InvalidInput, "0 to 2147483647");
   }
 }
 
@@ -427,7 +474,7 @@ TEST(ImportRequest, InvalidValueForVrRefused)
     { "EchoTime", "fast" },             // DS
     { "AcquisitionDate", "yesterday" }, // DA
     { "AcquisitionTime", "noon" },      // TM
-    { "FrameOfReferenceUID", "1.2.abc" } // UI
+    { "ScanOptions", "lower case" }     // CS
   };
 
   for (const auto& c : cases)
@@ -584,4 +631,48 @@ TEST(ImportRequest, HandWrittenInvalidBodies)
     SCOPED_TRACE(c.body.substr(0, 100));
     EXPECT_CONVERSION_ERROR(ParseBody(c.body), InvalidInput, c.word);
   }
+}
+
+
+TEST(ImportRequest, CodesMustFitTheirVr)
+{
+  // CodeValue and CodingSchemeDesignator are SH (16), CodeMeaning LO (64)
+  const std::string longValue(250, '7');
+  Json::Value body = MakeBody("nifti");
+  body["Units"] = Json::Value(Json::objectValue);
+  body["Units"]["CodeValue"] = longValue;
+  body["Units"]["CodingSchemeDesignator"] = "UCUM";
+  body["Units"]["CodeMeaning"] = "m";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodeValue");
+
+  body["Units"]["CodeValue"] = "mm";
+  body["Units"]["CodingSchemeDesignator"] = "A_VERY_LONG_SCHEME";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodingSchemeDesignator");
+
+  body["Units"]["CodingSchemeDesignator"] = "UCUM";
+  body["Units"]["CodeMeaning"] = std::string(65, 'm');
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "CodeMeaning");
+
+  body["Units"]["CodeMeaning"] = "a\\b";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "backslash");
+
+  body["Units"]["CodeMeaning"] = "millimetre";
+  EXPECT_NO_THROW(ParseJson(body));
+
+  // The UCUM shorthand and "Quantity"
+  body["Units"] = longValue;
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "Units");
+  body["Units"] = "mm2/s";
+  body["Quantity"] = Json::Value(Json::objectValue);
+  body["Quantity"]["CodeValue"] = "1\n2";
+  body["Quantity"]["CodingSchemeDesignator"] = "99X";
+  body["Quantity"]["CodeMeaning"] = "x";
+  EXPECT_CONVERSION_ERROR(ParseJson(body), InvalidInput, "Quantity");
+
+  // A segment's name: one LO value (a long one is cut, as before)
+  Json::Value labels = MakeBody("nifti");
+  labels["Labels"]["1"]["Name"] = "left\\right";
+  EXPECT_CONVERSION_ERROR(ParseJson(labels), InvalidInput, "Labels");
+  labels["Labels"]["1"]["Name"] = std::string(100, 'n');
+  EXPECT_NO_THROW(ParseJson(labels));
 }

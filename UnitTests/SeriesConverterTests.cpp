@@ -653,6 +653,47 @@ TEST(SeriesConverter, SeriesDescription)
 }
 
 
+TEST(SeriesConverter, SeriesDescriptionIsOneValidLongString)
+{
+  // A backslash would make two values, a newline or a tab an invalid LO (and ST)
+  const ParentStudyTags parent = LoadParent(MR_SMALL);
+  NiftiTestFile f(2, { 2, 2, 2 }, DT_UINT8);
+  const std::string file = f.Build();
+
+  const struct
+  {
+    const char* description;
+    const char* filename;
+    const char* expected;
+  } cases[] =
+  {
+    { "FA\\MD", "", "FA/MD" },
+    { "line 1\nline 2\tend", "", "line 1 line 2 end" },
+    { "", "tab\there.nii", "tab here" },
+    { "", "dir\\new\nline.nii.gz", "new line" },
+    { "\x01\x02", "", "NIfTI import" }
+  };
+
+  for (const auto& c : cases)
+  {
+    SCOPED_TRACE(c.expected);
+    const NiftiVolume volume{ std::string(file), 1 << 20 };
+    SeriesOptions options;
+    options.seriesDescription = c.description;
+    options.sourceFilename = c.filename;
+    CollectingSink sink;
+    const ConversionSummary summary = SeriesConverter::Convert(volume, parent, std::move(options), sink);
+    EXPECT_EQ(c.expected, GetString(sink.Get(0), DCM_SeriesDescription));
+    const std::string derivation = GetString(sink.Get(0), DCM_DerivationDescription);
+    for (char ch : derivation)
+    {
+      EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20) << derivation;
+    }
+    EXPECT_FALSE(summary.warnings.empty());
+  }
+}
+
+
 namespace
 {
   class ThreadSafeSink : public IInstanceSink

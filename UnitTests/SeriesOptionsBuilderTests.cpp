@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 using namespace NiftiToDicom;
 using namespace NiftiTest;
 
@@ -202,6 +204,22 @@ TEST(SeriesOptionsBuilder, SeriesNumber)
   EXPECT_EQ(2, used.GetOptions().seriesNumber);
   ASSERT_EQ(1u, used.GetWarnings().size());
   EXPECT_EQ("SeriesNumber 2 from \"Tags\" is already used by another series of the study", used.GetWarnings()[0]);
+}
+
+
+TEST(SeriesOptionsBuilder, ChooseFreeSeriesNumber)
+{
+  const int maximum = std::numeric_limits<int>::max();
+  EXPECT_EQ(1, SeriesOptionsBuilder::ChooseFreeSeriesNumber({}));
+  EXPECT_EQ(4, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ 1, 2, 3 }));
+  EXPECT_EQ(1, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ -5, 0 }));
+  EXPECT_EQ(maximum, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ 1, maximum - 1 }));
+
+  // The highest is taken: never max + 1 (which overflowed to a negative
+  // number, then to 1, a duplicate), the smallest free one instead
+  EXPECT_EQ(1, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ maximum }));
+  EXPECT_EQ(3, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ 0, 1, 2, 5, maximum }));
+  EXPECT_EQ(2, SeriesOptionsBuilder::ChooseFreeSeriesNumber({ -3, 1, maximum - 1, maximum }));
 }
 
 

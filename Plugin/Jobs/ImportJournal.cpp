@@ -3,6 +3,7 @@
 #include "Orthanc/RestHelpers.h"
 #include "PluginServices.h"
 
+#include "Common/ConversionError.h"
 #include "Dicom/DicomUid.h"
 
 #include <Logging.h>
@@ -57,7 +58,13 @@ namespace NiftiToDicomPlugin
     }
     catch (Orthanc::OrthancException& e)
     {
-      throw std::runtime_error("Cannot write the import journal " + directory_ + ": " + e.What());
+      // The path is for the administrator, not for the client who sees the job's error
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the import journal entry " << GetPath(seriesInstanceUid)
+                 << ": " << e.What() << (e.HasDetails() ? std::string(" (") + e.GetDetails() + ")" : std::string());
+      throw NiftiToDicom::ConversionError(NiftiToDicom::ErrorKind::Internal,
+                                          "Cannot write the import journal under the \"UploadDirectory\" of the "
+                                          "NiftiToDicom configuration (the Orthanc log says where and why); nothing "
+                                          "was stored");
     }
   }
 

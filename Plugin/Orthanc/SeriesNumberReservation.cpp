@@ -1,6 +1,7 @@
 #include "Orthanc/SeriesNumberReservation.h"
 
 #include "Orthanc/ParentStudyLookup.h"
+#include "Plan/SeriesOptionsBuilder.h"
 
 #include <map>
 #include <mutex>
@@ -27,10 +28,7 @@ namespace NiftiToDicomPlugin
     const std::multiset<int>& reserved = reserved_[studyId];
     inUse.insert(reserved.begin(), reserved.end());
 
-    if (!inUse.empty())
-    {
-      number_ = std::max(1, *inUse.rbegin() + 1);
-    }
+    number_ = NiftiToDicom::SeriesOptionsBuilder::ChooseFreeSeriesNumber(inUse);
     reserved_[studyId].insert(number_);
   }
 

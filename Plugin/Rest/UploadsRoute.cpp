@@ -33,10 +33,21 @@ namespace NiftiToDicomPlugin
 
     public:
       explicit UploadReader(const std::string& filename) :
-        writer_(UploadStore::Get().StartUpload()),
         filename_(filename),
         errorKind_(ErrorKind::Internal)
       {
+        // Answered once the body is read: failing here would only give the
+        // client Orthanc's generic "Error encountered within the plugin engine"
+        try
+        {
+          writer_ = UploadStore::Get().StartUpload();
+        }
+        catch (ConversionError& e)
+        {
+          LOG(ERROR) << "NIfTI-to-DICOM: cannot start an upload: " << e.what();
+          error_ = e.what();
+          errorKind_ = e.GetKind();
+        }
       }
 
       void AddChunk(const void* data, uint32_t size)

@@ -202,6 +202,8 @@ namespace NiftiToDicomPlugin
     }
     catch (Orthanc::OrthancException& e)
     {
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << temporary << ": " << e.What()
+                 << (e.HasDetails() ? std::string(" (") + e.GetDetails() + ")" : std::string());
       RemoveQuietly(temporary);
       throw ConversionError(ErrorKind::Internal, std::string("Cannot store the upload: ") + e.What());
     }
@@ -210,6 +212,7 @@ namespace NiftiToDicomPlugin
         rename(GetPartPath(id).c_str(), GetDataPath(id).c_str()) != 0)
     {
       const std::string reason = strerror(errno);
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot publish the upload " << id << " in " << path_ << ": " << reason;
       RemoveQuietly(temporary);
       RemoveQuietly(infoPath);
       throw ConversionError(ErrorKind::Internal, "Cannot store the upload: " + reason);

@@ -31,8 +31,12 @@ namespace NiftiToDicomPlugin
     file_ = Orthanc::SystemToolbox::OpenFile(partPath_, Orthanc::FileMode_WriteBinary);
     if (file_ == nullptr)
     {
+      // The path is for the administrator, not for the client
+      const std::string reason = strerror(errno);
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot create the upload file " << partPath_ << ": " << reason;
       throw ConversionError(ErrorKind::Internal,
-                            "Cannot write into the upload directory " + directory.GetPath() + ": " + strerror(errno));
+                            "Cannot write into the \"UploadDirectory\" of the NiftiToDicom configuration (" + reason +
+                            "; the Orthanc log says where)");
     }
   }
 
@@ -69,7 +73,9 @@ namespace NiftiToDicomPlugin
 
     if (size > 0 && fwrite(data, 1, size, file_) != size)
     {
-      throw ConversionError(ErrorKind::Internal, std::string("Cannot write the upload to disk: ") + strerror(errno));
+      const std::string reason = strerror(errno);
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << reason;
+      throw ConversionError(ErrorKind::Internal, "Cannot write the upload to disk: " + reason);
     }
     size_ += size;
     return true;
@@ -85,7 +91,9 @@ namespace NiftiToDicomPlugin
     if (fclose(file_) != 0)
     {
       file_ = nullptr;
-      throw ConversionError(ErrorKind::Internal, std::string("Cannot write the upload to disk: ") + strerror(errno));
+      const std::string reason = strerror(errno);
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << reason;
+      throw ConversionError(ErrorKind::Internal, "Cannot write the upload to disk: " + reason);
     }
     file_ = nullptr;
 

@@ -19,8 +19,9 @@ namespace NiftiToDicom
   // PS3.5 allows; plus what DCMTK 3.6.7 leaves out for the character-string
   // VRs: bytes that are not UTF-8 (the output declares ISO_IR 192) and
   // values longer, in characters, than their VR holds (LO 64, SH 16,
-  // ST 1024, LT 10240, each PN component group 64). Control characters in
-  // LO/SH are not refused: "Tags" has always accepted them.
+  // ST 1024, LT 10240, each PN component group 64). Control characters and
+  // the number of values are left to the callers: the sidecar replaces
+  // control characters, TagOverrides refuses them.
   class AttributeList
   {
   public:

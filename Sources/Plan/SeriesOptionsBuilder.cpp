@@ -2,7 +2,9 @@
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 namespace NiftiToDicom
 {
@@ -61,13 +63,36 @@ namespace NiftiToDicom
     if (options_.tags.Lookup(requestedNumber, DCM_SeriesNumber))
     {
       hasSeriesNumber_ = true;
-      options_.seriesNumber = atoi(requestedNumber.c_str());
+      // TagOverrides checked it is a whole number from 0 to INT32_MAX
+      options_.seriesNumber = static_cast<int>(strtol(requestedNumber.c_str(), nullptr, 10));
       if (context.usedSeriesNumbers.count(options_.seriesNumber) > 0)
       {
         warnings_.push_back("SeriesNumber " + requestedNumber + " from \"Tags\" is already used by another "
                             "series of the study");
       }
     }
+  }
+
+
+  int SeriesOptionsBuilder::ChooseFreeSeriesNumber(const std::set<int>& used)
+  {
+    if (used.empty())
+    {
+      return 1;
+    }
+    const int highest = *used.rbegin();
+    if (highest < std::numeric_limits<int>::max())
+    {
+      return std::max(1, highest + 1);
+    }
+
+    // A study cannot hold INT32_MAX series, so a gap exists
+    int candidate = 1;
+    for (std::set<int>::const_iterator it = used.lower_bound(1); it != used.end() && *it == candidate; ++it)
+    {
+      candidate++;
+    }
+    return candidate;
   }
 
 

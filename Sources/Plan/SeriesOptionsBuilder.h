@@ -66,6 +66,11 @@ namespace NiftiToDicom
       return std::move(options_);
     }
 
+    // The SeriesNumber of a new series of a study whose series have "used":
+    // one more than the highest, at least 1; the smallest free number from 1
+    // when the highest is INT32_MAX (IS is a 32-bit signed integer).
+    static int ChooseFreeSeriesNumber(const std::set<int>& used);
+
     // "Modality": Auto follows the reference series if it is MR or CT, else
     // the parent study (CT only if it has CT and no MR series)
     static Modality ChooseModality(OutputModality requested, const std::set<std::string>& parentModalities,

@@ -34,6 +34,29 @@ namespace NiftiToDicom
       return name;
     }
 
+    // A control character (a newline, a tab) is not allowed in LO nor, but
+    // for CR, LF, FF and TAB, in ST: each becomes a space. In an LO, a
+    // backslash would split the value in two: it becomes a slash.
+    std::string ReplaceInvalidCharacters(const std::string& value, bool isLongString, bool& changed)
+    {
+      std::string result = value;
+      for (char& c : result)
+      {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F)
+        {
+          c = ' ';
+          changed = true;
+        }
+        else if (c == '\\' && isLongString)
+        {
+          c = '/';
+          changed = true;
+        }
+      }
+      return result;
+    }
+
     std::string Trim(const std::string& s)
     {
       const size_t first = s.find_first_not_of(" \t\r\n");
@@ -110,7 +133,9 @@ namespace NiftiToDicom
   void SeriesPlan::ChooseDescription()
   {
     // Strings from the request and the NIfTI header go into UTF-8 attributes
-    const std::string filename = DicomValues::ToValidUtf8(options_.sourceFilename);
+    bool changed = false;
+    const std::string filename = ReplaceInvalidCharacters(DicomValues::ToValidUtf8(options_.sourceFilename),
+                                                          false, changed);
     const std::string fromFile = StripNiftiExtension(filename);
     const std::string descrip = options_.useNiftiDescription ?
       DicomValues::ToValidUtf8(Trim(volume_.GetHeader().descrip)) : std::string();
@@ -133,11 +158,21 @@ namespace NiftiToDicom
       description = "NIfTI import";
     }
 
-    // SeriesDescription is LO: 64 characters
+    // SeriesDescription is LO: one value of 64 characters, none of them a control character
+    description = Trim(ReplaceInvalidCharacters(description, true, changed));
+    if (description.empty())
+    {
+      description = "NIfTI import";
+    }
     seriesDescription_ = DicomValues::TruncateUtf8(description, 64);
     if (seriesDescription_ != description)
     {
       warnings_.push_back("The series description was cut to 64 characters, the DICOM maximum");
+    }
+    if (changed)
+    {
+      warnings_.push_back("Control characters (newlines, tabs) in the series description or the file name became "
+                          "spaces, and backslashes in the description slashes: DICOM does not allow them there");
     }
 
     // DerivationDescription is ST: 1024 characters

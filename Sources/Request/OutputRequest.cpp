@@ -1,6 +1,7 @@
 #include "Request/OutputRequest.h"
 
 #include "Common/ConversionError.h"
+#include "Dicom/DicomValues.h"
 
 #include <nifti2_io.h>
 
@@ -10,6 +11,48 @@ namespace NiftiToDicom
 {
   namespace
   {
+    // Code strings go into one-valued SH (CodeValue, CodingSchemeDesignator:
+    // 16 characters) and LO (CodeMeaning, a segment's label: 64): refused
+    // rather than cut, since a cut code means another concept (a label's
+    // name, which names nothing else, is cut: maxCharacters 0)
+    void CheckCodeString(const std::string& value, const std::string& what, size_t maxCharacters, const char* vr)
+    {
+      std::string problem;
+      if (DicomValues::ToValidUtf8(value) != value)
+      {
+        problem = "is not valid UTF-8";
+      }
+      else if (maxCharacters > 0 && DicomValues::TruncateUtf8(value, maxCharacters) != value)
+      {
+        problem = "is longer than the " + std::to_string(maxCharacters) + " characters of its VR (" + vr + ")";
+      }
+      else
+      {
+        for (char c : value)
+        {
+          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == '\\')
+          {
+            problem = "holds a backslash or a control character, which " + std::string(vr) + " does not allow";
+            break;
+          }
+        }
+      }
+      if (!problem.empty())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, what + " " + problem);
+      }
+    }
+
+
+    void CheckCode(const CodedConcept& code, const char* field)
+    {
+      const std::string prefix = std::string("\"") + field + "\": ";
+      CheckCodeString(code.value, prefix + "the CodeValue", 16, "SH");
+      CheckCodeString(code.scheme, prefix + "the CodingSchemeDesignator", 16, "SH");
+      CheckCodeString(code.meaning, prefix + "the CodeMeaning", 64, "LO");
+    }
+
+
     CodedConcept ParseCode(const Json::Value& value, const char* field)
     {
       CodedConcept code;
@@ -19,6 +62,7 @@ namespace NiftiToDicom
         code.value = value["CodeValue"].asString();
         code.scheme = value["CodingSchemeDesignator"].asString();
         code.meaning = value["CodeMeaning"].asString();
+        CheckCode(code, field);
         return code;
       }
       throw ConversionError(ErrorKind::InvalidInput,
@@ -90,6 +134,7 @@ namespace NiftiToDicom
         request.units.value = units.asString();
         request.units.scheme = "UCUM";
         request.units.meaning = units.asString();
+        CheckCode(request.units, "Units");
       }
       else
       {
@@ -142,6 +187,7 @@ namespace NiftiToDicom
                                 "{\"Name\": \"Tumour\", \"Color\": [255, 0, 0]}");
         }
         label.name = entry.get("Name", "").asString();
+        CheckCodeString(label.name, "\"Labels\": the Name of " + key, 0 /* cut to 64 */, "LO");
         if (entry.isMember("Color"))
         {
           const Json::Value& color = entry["Color"];
