@@ -5,6 +5,7 @@
 #include "Common/ConversionError.h"
 #include "Dicom/DicomUid.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 namespace NiftiToDicomPlugin
@@ -100,7 +101,9 @@ namespace NiftiToDicomPlugin
           const std::string number = tags["SeriesNumber"].asString();
           char* end = nullptr;
           const long value = strtol(number.c_str(), &end, 10);
-          if (end != number.c_str())
+          // IS is a 32-bit signed integer: a number of another series outside
+          // it cannot collide with one this plugin writes, and must not wrap
+          if (end != number.c_str() && value >= INT32_MIN && value <= INT32_MAX)
           {
             result.numbers.insert(static_cast<int>(value));
           }
