@@ -4,6 +4,7 @@
 #include "Metadata/DiffusionTable.h"
 
 #include <algorithm>
+#include <cmath>
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
@@ -26,7 +27,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 
   NiftiToDicomFuzz::ExpectRefusalsOnly([&]()
   {
-    NiftiToDicom::DiffusionTable::Parse(bval, bvec, volumes);
+    const NiftiToDicom::DiffusionTable table = NiftiToDicom::DiffusionTable::Parse(bval, bvec, volumes);
+
+    // What the IODs write of it: finite b-values and unit (or zero) directions,
+    // also through an oblique, scaled, left-handed transform
+    NiftiToDicom::Affine oblique;
+    const double m[16] = { -0.9, 0.1, 0.0, 90, 0.1, 0.9, -0.3, -120, 0.0, 0.3, 2.5, -60, 0, 0, 0, 1 };
+    std::copy(m, m + 16, oblique.m.begin());
+    for (int64_t t = 0; t < table.GetVolumes(); t++)
+    {
+      const NiftiToDicom::Vector3 gradient = table.GetGradientLps(t, oblique);
+      double norm = 0;
+      for (int i = 0; i < 3; i++)
+      {
+        norm += gradient[i] * gradient[i];
+      }
+      if (!std::isfinite(table.GetBValue(t)) || !std::isfinite(norm) || norm > 1.0001 ||
+          (norm > 0 && norm < 0.9999))
+      {
+        __builtin_trap();
+      }
+      table.GetDirectionality(t);
+    }
   });
   return 0;
 }

@@ -25,9 +25,14 @@ namespace NiftiToDicomFuzz
     {
       body();
     }
-    catch (NiftiToDicom::ConversionError&)
+    catch (NiftiToDicom::ConversionError& e)
     {
-      // A clear 4xx for the client: what the plugin is meant to do
+      // A clear 4xx for the client is what the plugin is meant to do; an
+      // Internal error is a 500, i.e. a path the core did not foresee
+      if (e.GetKind() == NiftiToDicom::ErrorKind::Internal)
+      {
+        throw;
+      }
     }
   }
 }
