@@ -21,6 +21,8 @@ TEST_PACKAGES=(
   orthanc-neuro dcm2niix dicom3tools dcmtk
   python3 python3-pytest python3-numpy python3-nibabel python3-pydicom
   chromium
+  dpkg-dev debhelper lintian
+  postgresql orthanc-postgresql nginx python3-yaml
 )
 
 FUZZ_PACKAGES=(
@@ -54,5 +56,6 @@ fi
 echo "Installing: ${MISSING[*]}"
 $SUDO apt-get update -qq
 # Installing "orthanc" on a machine with systemd starts Debian's own service
-# on port 8042; run-orthanc.sh stops it before starting ours.
+# on port 8042; run-orthanc.sh stops it before starting ours. Likewise
+# "postgresql" and "nginx" (port 80): the tests start their own on free ports.
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${MISSING[@]}"
