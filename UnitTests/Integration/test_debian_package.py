@@ -13,20 +13,18 @@ Set NIFTI_DEB_PATH to test a .deb built beforehand instead of building one.
 
 import contextlib
 import glob
-import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
-import urllib.error
 
 import pytest
 
-from orthanc_harness import ORTHANC_BINARY, REPO_ROOT, RestClient, free_port
+from orthanc_harness import REPO_ROOT
 from conftest import check_instance_pixels, make_nifti_image, new_parent_study, nifti_file_bytes
+from folder_configured_orthanc import FolderConfiguredOrthanc
 from orthanc_json import read_orthanc_json
 
 PACKAGE = "orthanc-nifti-to-dicom"
@@ -46,78 +44,6 @@ def cmake_version():
         return re.search(r"project\(OrthancNiftiToDicom VERSION ([0-9.]+)", f.read()).group(1)
 
 
-# --------------------------------------------------------------------------- Orthanc on a configuration folder
-class FolderConfiguredOrthanc(RestClient):
-    """Debian's /usr/sbin/Orthanc started, as Debian's service starts it, on a folder of configuration files
-    (every .json of the folder is read), here a copy of /etc/orthanc with the ports and the storage moved into
-    `workdir` so that the machine's Orthanc and its data are not touched."""
-
-    def __init__(self, workdir, config_files, plugin_folders=None):
-        self.workdir = workdir
-        self.config_dir = os.path.join(workdir, "config")
-        self.storage = os.path.join(workdir, "storage")
-        self.log_path = os.path.join(workdir, "orthanc.log")
-        os.makedirs(self.config_dir, exist_ok=True)
-        os.makedirs(self.storage, exist_ok=True)
-        self.http_port = free_port()
-        dicom_port = free_port()
-        for path in config_files:
-            name = os.path.basename(path)
-            if name == "orthanc.json":
-                main = read_orthanc_json(path)
-                main.update({"HttpPort": self.http_port, "DicomPort": dicom_port,
-                             "StorageDirectory": self.storage, "IndexDirectory": self.storage})
-                if plugin_folders is not None:
-                    main["Plugins"] = plugin_folders
-                with open(os.path.join(self.config_dir, name), "w") as f:
-                    json.dump(main, f, indent=2)
-            else:
-                shutil.copy(path, os.path.join(self.config_dir, name))
-        assert os.path.exists(os.path.join(self.config_dir, "orthanc.json")), config_files
-        RestClient.__init__(self, "http://127.0.0.1:%d" % self.http_port, timeout=120)
-        self.process = None
-
-    def __enter__(self):
-        stdout = open(os.path.join(self.workdir, "orthanc.stdout"), "wb")
-        self.process = subprocess.Popen([ORTHANC_BINARY, "--verbose", "--no-jobs", "--logfile=%s" % self.log_path,
-                                         self.config_dir], stdout=stdout, stderr=subprocess.STDOUT,
-                                        cwd=self.workdir, start_new_session=True)
-        stdout.close()
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError("Orthanc exited at start-up (code %s):\n%s" % (self.process.returncode,
-                                                                                    self.log()[-4000:]))
-            try:
-                if self.get("/system", timeout=2).status == 200:
-                    return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        self.__exit__(None, None, None)
-        raise AssertionError("Orthanc did not answer within 60 s:\n%s" % self.log()[-4000:])
-
-    def __exit__(self, *exc):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return False
-
-    def log(self):
-        if not os.path.exists(self.log_path):
-            return ""
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def plugin_options(self):
-        """{option: value} of the lines the plugin logs at start-up ("NiftiToDicom.MaximumUploadSize = 1024 MB")."""
-        return dict(re.findall(r"NIfTI-to-DICOM: NiftiToDicom\.(\w+) = (.*)$", self.log(), re.MULTILINE))
-
-
 def debian_config_files(exclude_ours=True):
     files = sorted(glob.glob(os.path.join(DEBIAN_CONFIG_DIR, "*.json")))
     if exclude_ours:
@@ -125,7 +51,7 @@ def debian_config_files(exclude_ours=True):
     return files
 
 
-def import_and_check(server, scratch):
+def import_and_check(server):
     """One import through the loaded plugin, pixels compared with the NIfTI voxels."""
     study, _ = new_parent_study(server, "DEB")
     img = make_nifti_image((12, 10, 4), seed=11)
@@ -302,6 +228,19 @@ def test_sample_configuration_sets_only_the_plugins_section(unpacked):
         assert "NiftiToDicom" not in read_orthanc_json(path), path
 
 
+def test_a_second_section_elsewhere_stops_orthanc(unpacked, tmp_path):
+    """Why the packaged file must hold the only "NiftiToDicom" section of /etc/orthanc (README, postinst warning):
+    Orthanc refuses to start on a section defined in two files."""
+    other = tmp_path / "site-settings.json"
+    other.write_text('{ "NiftiToDicom" : { "MaximumUploadSize" : 10 } }')
+    files = debian_config_files() + [os.path.join(unpacked, CONFFILE.lstrip("/")), str(other)]
+    plugins = os.path.join(unpacked, "usr/share/orthanc/plugins")
+    server = FolderConfiguredOrthanc(str(tmp_path / "server"), files, [plugins])
+    code, log = server.run_to_exit()
+    assert code != 0, log[-3000:]
+    assert 'The configuration section "NiftiToDicom" is defined in 2 different configuration files' in log, log[-3000:]
+
+
 def test_lintian_finds_nothing(deb):
     """lintian's errors and warnings (the package overrides none of them)."""
     assert shutil.which("lintian"), "lintian is missing: bash Resources/Scripts/install-dependencies.sh test"
@@ -327,7 +266,7 @@ def test_unpacked_package_loads_with_debians_configuration(unpacked, tmp_path):
         log = server.log()
         assert "unknown configuration option" not in log, log[-3000:]
         assert server.plugin_options() == baseline_options
-        import_and_check(server, str(tmp_path))
+        import_and_check(server)
 
 
 def test_dpkg_install_loads_into_debians_orthanc_and_purge_restores_the_machine(deb, tmp_path):
@@ -344,6 +283,8 @@ def test_dpkg_install_loads_into_debians_orthanc_and_purge_restores_the_machine(
         try:
             assert installed.returncode == 0, installed.stdout
             assert "Processing triggers for orthanc" in installed.stdout, installed.stdout
+            # The postinst warns only about another file of /etc/orthanc with a "NiftiToDicom" section
+            assert "NiftiToDicom" not in installed.stdout, installed.stdout
             assert package_status(PACKAGE) == "install ok installed"
             assert os.path.islink(PLUGIN_LINK) and os.path.isfile(os.path.realpath(PLUGIN_LINK))
             assert os.path.isfile(CONFFILE)
@@ -357,7 +298,7 @@ def test_dpkg_install_loads_into_debians_orthanc_and_purge_restores_the_machine(
                 log = server.log()
                 assert "unknown configuration option" not in log, log[-3000:]
                 assert os.path.realpath(PLUGIN_LINK) in log or PLUGIN_LINK in log, log[-3000:]
-                import_and_check(server, str(tmp_path))
+                import_and_check(server)
         finally:
             purged = dpkg("--purge", PACKAGE)
         assert purged.returncode == 0, purged.stdout
