@@ -22,7 +22,7 @@ TEST_PACKAGES=(
   python3 python3-pytest python3-numpy python3-nibabel python3-pydicom
   chromium
   dpkg-dev debhelper lintian
-  postgresql orthanc-postgresql nginx python3-yaml
+  postgresql orthanc-postgresql nginx python3-yaml docker-compose
 )
 
 FUZZ_PACKAGES=(

@@ -61,6 +61,16 @@ def mount(volumes, target):
 
 
 # --------------------------------------------------------------------------- the files agree
+def test_compose_file_is_valid_for_docker_compose():
+    """Debian's docker-compose validates the file against the Compose schema (no Docker daemon needed)."""
+    tool = shutil.which("docker-compose")
+    assert tool, "docker-compose is missing: bash Resources/Scripts/install-dependencies.sh test"
+    for profile in ([], ["--profile", "cluster"]):
+        result = run([tool, "-f", os.path.join(ROOT, "docker-compose.yml")] + profile + ["config", "-q"],
+                     env=dict(os.environ, POSTGRES_PASSWORD="checked"))
+        assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
 def test_single_node_service_stays_the_default():
     services = compose()["services"]
     single = services["orthanc"]
