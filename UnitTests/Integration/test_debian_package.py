@@ -270,10 +270,11 @@ def test_unpacked_package_loads_with_debians_configuration(unpacked, tmp_path):
 
 
 def test_dpkg_install_loads_into_debians_orthanc_and_purge_restores_the_machine(deb, tmp_path):
+    absent = ("not known to dpkg", "unknown ok not-installed")
     before_status = package_status(PACKAGE)
-    assert "installed" not in before_status.split(), (
-        "%s is already installed on this machine (%s); the test installs and purges it: "
-        "remove it first (dpkg --purge %s)" % (PACKAGE, before_status, PACKAGE))
+    assert before_status in absent, (
+        "%s is on this machine already (%s); the test installs and purges it, and would take your configuration "
+        "with it: remove it first (dpkg --purge %s)" % (PACKAGE, before_status, PACKAGE))
     assert not os.path.lexists(PLUGIN_LINK) and not os.path.exists(CONFFILE)
     service_before = debian_service_state()
     policy_before = os.path.exists(POLICY_RC)
@@ -302,8 +303,9 @@ def test_dpkg_install_loads_into_debians_orthanc_and_purge_restores_the_machine(
         finally:
             purged = dpkg("--purge", PACKAGE)
         assert purged.returncode == 0, purged.stdout
+        assert "Processing triggers for orthanc" in purged.stdout, "removal restarts Orthanc too: " + purged.stdout
 
-    assert package_status(PACKAGE) in ("not known to dpkg", "unknown ok not-installed"), package_status(PACKAGE)
+    assert package_status(PACKAGE) in absent, package_status(PACKAGE)
     assert not os.path.lexists(PLUGIN_LINK)
     assert not os.path.exists(CONFFILE)
     assert not os.path.exists("/usr/lib/orthanc/libOrthancNiftiToDicom.so." + cmake_version())
