@@ -85,7 +85,8 @@ namespace
 
 TEST(SegmentationKinds, FourDimensionalMasksOverlap)
 {
-  SeriesOptions options = Options(IodType::Segmentation);   // Auto: 4D is masks
+  SeriesOptions options = Options(IodType::Segmentation);
+  options.segmentationKind = SegmentationKind::Masks;
   options.labels[1].name = "Liver";
   options.labels[3].name = "Tumour";
   std::unique_ptr<Series> series = Convert(MakeFloatVolumes(MaskValue, VOLUMES), std::move(options));
@@ -132,6 +133,15 @@ TEST(SegmentationKinds, FourDimensionalMasksOverlap)
 }
 
 
+TEST(SegmentationKinds, FourDimensionalNeedsAType)
+{
+  // By default a Segmentation is a 3D label map, as it always was
+  SeriesOptions options = Options(IodType::Segmentation);
+  EXPECT_CONVERSION_ERROR(Convert(MakeFloatVolumes(MaskValue, VOLUMES), std::move(options)), Unsupported,
+                          "\"SegmentationType\": \"Masks\"");
+}
+
+
 TEST(SegmentationKinds, MasksRefuseOtherValues)
 {
   SeriesOptions options = Options(IodType::Segmentation);
@@ -145,6 +155,7 @@ TEST(SegmentationKinds, MasksRefuseOtherValues)
                           "\"Masks\"");
 
   SeriesOptions empty = Options(IodType::Segmentation);
+  empty.segmentationKind = SegmentationKind::Masks;
   EXPECT_CONVERSION_ERROR(Convert(MakeFloatVolumes([](int64_t, int64_t, int64_t, int64_t) { return 0.0; }, 2),
                                   std::move(empty)), InvalidInput, "is 0");
 }

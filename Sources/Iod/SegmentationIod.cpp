@@ -42,14 +42,12 @@ namespace NiftiToDicom
         std::isinf(v) ? std::string("an infinite value") : DicomValues::FormatDecimal(v);
     }
 
+    // A Segmentation stays what it was by default: a 3D label map (a 4D
+    // NIfTI is refused, saying which type to ask for)
     SegmentationKind ChooseKind(const SeriesPlan& plan)
     {
       const SegmentationKind requested = plan.GetOptions().segmentationKind;
-      if (requested == SegmentationKind::Auto)
-      {
-        return plan.GetVolume().GetTimePoints() > 1 ? SegmentationKind::Masks : SegmentationKind::LabelMap;
-      }
-      return requested;
+      return requested == SegmentationKind::Auto ? SegmentationKind::LabelMap : requested;
     }
 
 
@@ -153,16 +151,6 @@ namespace NiftiToDicom
             {
               if (fractional ? !(v >= 0 && v <= 1) : (v != 0 && v != 1))
               {
-                if (plan.GetOptions().segmentationKind == SegmentationKind::Auto)
-                {
-                  // Not masks: most likely a label map with a time axis
-                  throw ConversionError(ErrorKind::Unsupported,
-                                        "A label map must be 3D; this NIfTI has " +
-                                        std::to_string(volume.GetTimePoints()) + " volumes, and volume " +
-                                        std::to_string(t + 1) + " holds " + Describe(v) + ", so they are not 0/1 "
-                                        "masks either. For a segment per volume, give \"SegmentationType\": "
-                                        "\"Fractional\" (probabilities from 0 to 1) or 0/1 masks");
-                }
                 throw ConversionError(ErrorKind::InvalidInput,
                                       std::string(fractional ?
                                                   "A fractional segmentation holds probabilities from 0 to 1" :

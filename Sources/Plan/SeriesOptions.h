@@ -43,7 +43,7 @@ namespace NiftiToDicom
   // How a Segmentation reads the NIfTI
   enum class SegmentationKind
   {
-    Auto,         // a 3D volume is a label map, a 4D one masks
+    Auto,         // LabelMap: what a Segmentation always was
     LabelMap,     // whole numbers, a segment per value (BINARY)
     Masks,        // a segment per volume, 0 or 1, overlaps allowed (BINARY)
     Fractional    // a segment per volume, probabilities from 0 to 1 (FRACTIONAL)

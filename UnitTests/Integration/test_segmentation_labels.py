@@ -307,7 +307,7 @@ def test_overlapping_masks(orthanc, parent, tmp_path):
     masks = (probabilities(3) > 0.2).astype(np.uint8)
     assert (masks.sum(axis=-1) > 1).any(), "the masks must overlap for this test"
     affine = rh_affine(zooms=(1.1, 0.9, 2.0))
-    answer = import_ok(orthanc, parent, masks, affine, Type="Segmentation",
+    answer = import_ok(orthanc, parent, masks, affine, Type="Segmentation", SegmentationType="Masks",
                        Labels="index\tname\tcolor\n1\tLiver\t#dd8265\n2\tTumour\t#ff0000\n3\tVessel\t#0000ff\n")
     ds = download(orthanc, answer, str(tmp_path / "masks"))
     assert str(ds.SegmentationType) == "BINARY"
