@@ -377,3 +377,23 @@ def test_refused_segmentation_type(orthanc, parent):
             "ParentStudy": parent, "SegmentationType": "Probabilistic"}
     _assert_refused(orthanc, post(orthanc, "/nifti/import", body), before, "SegmentationType",
                     "Fractional")
+
+
+def test_asynchronous_import_with_uploaded_table(orthanc, parent, tmp_path):
+    """An asynchronous import (a job) reads an uploaded table as a synchronous one does."""
+    from orthanc_harness import wait_for_job
+    text, names = TABLES["labels.itksnap.txt"]
+    table = upload(orthanc, text, "labels.itksnap.txt")
+    lab = aseg_like()
+    affine = rh_affine(zooms=(1.1, 0.9, 2.0))
+    body = {"Nifti": base64.b64encode(nifti_bytes(lab, affine)).decode("ascii"), "ParentStudy": parent,
+            "Type": "Segmentation", "Labels": table, "Asynchronous": True}
+    r = post(orthanc, "/nifti/import", body)
+    assert r.status == 200, r.describe()
+    job = wait_for_job(orthanc, r.json()["ID"])
+    assert job["State"] == "Success", job
+    ds = download(orthanc, {"ID": job["Content"]["ID"]}, str(tmp_path / "async"))
+    by_value = {source_of(item): item for item in ds.SegmentSequence}
+    for value, name in names.items():
+        assert str(by_value[value].SegmentLabel) == name
+    assert np.array_equal(rebuild(ds, affine), lab.astype(np.int64))
