@@ -86,7 +86,7 @@ namespace NiftiToDicomPlugin
         request.output.SetLabelText(text);
         request.outputJson["Labels"] = text;
       }
-      configuration_.GetSeriesLimits().CheckSegments(static_cast<int64_t>(request.output.labels.size()));
+      LabelsRoute::CheckCount(request.output.labels.size());
       request.bval = ReadCompanion(request.bval, "bval");
       request.bvec = ReadCompanion(request.bvec, "bvec");
       if (!request.referenceSeries.empty())

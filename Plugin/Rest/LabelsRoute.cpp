@@ -23,6 +23,18 @@ namespace NiftiToDicomPlugin
   }
 
 
+  void LabelsRoute::CheckCount(size_t labels)
+  {
+    const int64_t maximum = ImportRoute::GetConfiguration().GetSeriesLimits().maximumSegments;
+    if (static_cast<int64_t>(labels) > maximum)
+    {
+      throw ConversionError(ErrorKind::TooLarge, "\"Labels\": the table has " + std::to_string(labels) +
+                            " labels, more than the " + std::to_string(maximum) + " segments a segmentation may "
+                            "have (configuration option MaximumSegments); give only the labels of this map");
+    }
+  }
+
+
   void LabelsRoute::Handle(OrthancPluginRestOutput* output, const char* url, const OrthancPluginHttpRequest* request)
   {
     if (request->method != OrthancPluginHttpMethod_Post)
@@ -53,7 +65,7 @@ namespace NiftiToDicomPlugin
     const Json::Value& labels = body["Labels"];
     LabelTable table = (labels.isString() && LabelTable::IsUploadId(labels.asString())) ?
       LabelTable::ParseText(ReadUpload(labels.asString())) : LabelTable::Parse(labels);
-    ImportRoute::GetConfiguration().GetSeriesLimits().CheckSegments(static_cast<int64_t>(table.labels.size()));
+    CheckCount(table.labels.size());
     HttpAnswers::AnswerJson(output, table.ToJson());
   }
 }

@@ -2,6 +2,7 @@
 
 #include <orthanc/OrthancCPlugin.h>
 
+#include <cstddef>
 #include <string>
 
 namespace NiftiToDicomPlugin
@@ -19,5 +20,8 @@ namespace NiftiToDicomPlugin
 
     // The text of the upload a "Labels" field names; throws ConversionError
     static std::string ReadUpload(const std::string& id);
+
+    // A table of more labels than MaximumSegments: ConversionError(TooLarge)
+    static void CheckCount(size_t labels);
   };
 }

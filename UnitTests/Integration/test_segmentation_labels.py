@@ -397,3 +397,25 @@ def test_asynchronous_import_with_uploaded_table(orthanc, parent, tmp_path):
     for value, name in names.items():
         assert str(by_value[value].SegmentLabel) == name
     assert np.array_equal(rebuild(ds, affine), lab.astype(np.int64))
+
+
+def test_table_beyond_maximum_segments(tmp_path):
+    """A table of more labels than MaximumSegments: 413 naming the option, from the import and from the preview."""
+    from conftest import new_parent_study, start_extra_server, stop_extra_server
+    server = start_extra_server(tmp_path, "segments3", extra_config={"NiftiToDicom": {"MaximumSegments": 3}})
+    try:
+        study, _ = new_parent_study(server, "SEGMENTS3")
+        table = "".join("%d label%d %d 0 0 0\n" % (i, i, i) for i in range(1, 5))
+        r = post(server, "/nifti/labels", {"Labels": table})
+        assert r.status == 413 and "MaximumSegments" in r.json()["Message"], r.describe()
+        lab = np.zeros(SHAPE, np.uint8)
+        lab[2:5, 2:5, 2] = 1
+        body = {"Nifti": base64.b64encode(nifti_bytes(lab, rh_affine())).decode("ascii"), "ParentStudy": study,
+                "Type": "Segmentation", "Labels": table}
+        r = post(server, "/nifti/import", body)
+        assert r.status == 413 and "4 labels" in r.json()["Message"], r.describe()
+        assert server.count("instances") == 1, "only the parent"
+        body["Labels"] = "".join("%d label%d %d 0 0 0\n" % (i, i, i) for i in range(1, 4))
+        assert post(server, "/nifti/import", body).status == 200
+    finally:
+        stop_extra_server(server)
