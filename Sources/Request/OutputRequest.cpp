@@ -212,6 +212,12 @@ namespace NiftiToDicom
   {
     std::vector<std::string> warnings;
 
+    if (!labelsUpload.empty())
+    {
+      // The plugin reads the upload before the import (SetLabelText()): never named labels silently lost
+      throw ConversionError(ErrorKind::Internal, "\"Labels\": the uploaded label table was not read");
+    }
+
     switch (type)
     {
       case Type::Classic:

@@ -14,6 +14,7 @@ equal the input voxel for voxel."""
 import base64
 import json
 import os
+import shutil
 
 import numpy as np
 import pydicom
@@ -419,3 +420,49 @@ def test_table_beyond_maximum_segments(tmp_path):
         assert post(server, "/nifti/import", body).status == 200
     finally:
         stop_extra_server(server)
+
+
+def test_saved_job_keeps_the_table_text(tmp_path):
+    """A job waiting behind another when Orthanc stops is saved with the table's text, not the upload ID: after
+    the restart it runs with the table's names though the upload was deleted meanwhile."""
+    from conftest import new_parent_study, start_extra_server, stop_extra_server, write_large_nifti
+    from orthanc_harness import JobWatch, post_file
+    base = str(tmp_path)
+    config = {"SaveJobs": True, "ConcurrentJobs": 1,
+              "NiftiToDicom": {"ConversionThreads": 1, "MaximumUploadSize": 512, "MaximumVolumeSize": 1024,
+                               "UploadDirectory": os.path.join(base, "uploads")}}
+    server = start_extra_server(base, "seg-restart", config, load_saved_jobs=True)
+    try:
+        study, _ = new_parent_study(server, "SEGRESTART")
+        big = os.path.join(base, "big.nii")
+        write_large_nifti(big, (64, 64, 20, 30), tr=2.0, seed=5)
+        r = post_file(server.base_url, "/nifti/uploads", big, headers={"X-Filename": "big.nii"})
+        assert r.status == 200, r.describe()
+        first = server.post_json("/nifti/import", {"Upload": r.json()["ID"], "ParentStudy": study,
+                                                    "Asynchronous": True}).json()["ID"]
+
+        text, names = TABLES["dseg.tsv"]
+        table = upload(server, text, "dseg.tsv")
+        lab = aseg_like()
+        affine = rh_affine(zooms=(1.1, 0.9, 2.0))
+        body = {"Nifti": base64.b64encode(nifti_bytes(lab, affine)).decode("ascii"), "ParentStudy": study,
+                "Type": "Segmentation", "Labels": table, "Asynchronous": True}
+        r = post(server, "/nifti/import", body)
+        assert r.status == 200, r.describe()
+        second = r.json()["ID"]
+        assert server.request("DELETE", "/nifti/uploads/%s" % table).status == 200
+        assert server.get_json("/jobs/%s" % second)["State"] == "Pending", "the test needs the job to wait"
+        assert server.stop(timeout=120) == 0
+        server.start()
+
+        job = JobWatch(server, second).wait(timeout=240, interval=0.1)
+        assert job["State"] == "Success", job
+        JobWatch(server, first).wait(timeout=240, interval=0.1)
+        ds = download(server, {"ID": job["Content"]["ID"]}, os.path.join(base, "restarted"))
+        by_value = {source_of(item): item for item in ds.SegmentSequence}
+        for value, name in names.items():
+            assert str(by_value[value].SegmentLabel) == name
+        assert np.array_equal(rebuild(ds, affine), lab.astype(np.int64))
+    finally:
+        stop_extra_server(server)
+        shutil.rmtree(os.path.join(base, "uploads"), ignore_errors=True)
