@@ -13,9 +13,9 @@ namespace NiftiToDicom
   namespace
   {
     // Code strings go into one-valued SH (CodeValue, CodingSchemeDesignator:
-    // 16 characters) and LO (CodeMeaning, a segment's label: 64): refused
-    // rather than cut, since a cut code means another concept (a label's
-    // name, which names nothing else, is cut: maxCharacters 0)
+    // 16 characters) and LO (CodeMeaning: 64): refused rather than cut,
+    // since a cut code means another concept (the codes of "Labels" are
+    // checked by LabelTable)
     void CheckCodeString(const std::string& value, const std::string& what, size_t maxCharacters, const char* vr)
     {
       std::string problem;
@@ -23,7 +23,7 @@ namespace NiftiToDicom
       {
         problem = "is not valid UTF-8";
       }
-      else if (maxCharacters > 0 && DicomValues::TruncateUtf8(value, maxCharacters) != value)
+      else if (DicomValues::TruncateUtf8(value, maxCharacters) != value)
       {
         problem = "is longer than the " + std::to_string(maxCharacters) + " characters of its VR (" + vr + ")";
       }
