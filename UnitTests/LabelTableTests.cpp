@@ -75,10 +75,12 @@ TEST(LabelTable, FreeSurferLut)
     "0   Unknown                                 0   0   0   0\n"
     "2   Left-Cerebral-White-Matter              245 245 245 0\n"
     "17  Left-Hippocampus                        220 216 20  0\n"
-    "   1035    ctx-lh-insula                   255 192 32  0\n");
+    "   1035    ctx-lh-insula                   255 192 32  0\n"
+    "41  Right-Cerebral-White-Matter             0   225 0   0 (**NOTE: depending on the templates**)\n");
   EXPECT_EQ("FreeSurfer or 3D Slicer colour table", table.format);
-  ASSERT_EQ(3u, table.labels.size());
+  ASSERT_EQ(4u, table.labels.size());
   ExpectLabel(table, 2, "Left-Cerebral-White-Matter", 245, 245, 245);
+  ExpectLabel(table, 41, "Right-Cerebral-White-Matter", 0, 225, 0);   // a note after A, as some LUTs have
   ExpectLabel(table, 17, "Left-Hippocampus", 220, 216, 20);
   ExpectLabel(table, 1035, "ctx-lh-insula", 255, 192, 32);
 
@@ -137,6 +139,8 @@ TEST(LabelTable, RefusesMalformedTables)
   ExpectRefused("1 a 1 2 3 0\n2 b 1 2\n", "line 2 of the FreeSurfer or 3D Slicer colour table: expected");
   ExpectRefused("1 a 1 2 3 0\n\n# comment\nx b 1 2 3 0\n", "line 4");
   ExpectRefused("1 a 1 2 3 0\n2 b 1 256 3 0\n", "the green value \"256\"");
+  ExpectRefused("1 Left hippocampus 1 2 3 0\n", "the red value \"hippocampus\"");
+  ExpectRefused("1 a 1 2 3 0.5\n", "the alpha value");
   ExpectRefused("1 a 1 2 3 0\n1 b 1 2 3 0\n", "line 2 of the FreeSurfer or 3D Slicer colour table: the label 1 is given twice");
   ExpectRefused("70000 a 1 2 3 0\n", "not a label value");
   ExpectRefused("-1 a 1 2 3 0\n", "not a label value");
@@ -233,7 +237,7 @@ TEST(FreeSurferLabels, AsegAndAparc)
 
   // FreeSurferColorLUT's names and colours
   ExpectLabel(table, 2, "Left-Cerebral-White-Matter", 245, 245, 245);
-  ExpectLabel(table, 41, "Right-Cerebral-White-Matter", 0, 225, 0);
+  ExpectLabel(table, 41, "Right-Cerebral-White-Matter", 245, 245, 245);
   ExpectLabel(table, 17, "Left-Hippocampus", 220, 216, 20);
   ExpectLabel(table, 53, "Right-Hippocampus", 220, 216, 20);
   ExpectLabel(table, 16, "Brain-Stem", 119, 159, 176);

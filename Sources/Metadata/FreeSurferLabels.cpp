@@ -79,7 +79,7 @@ namespace NiftiToDicom
       { 28,  "Left-VentralDC",               { 165, 42, 42 },   Structure::VentralDiencephalon, Side::Left },
       { 30,  "Left-vessel",                  { 160, 32, 240 },  Structure::Vessel, Side::Left },
       { 31,  "Left-choroid-plexus",          { 0, 200, 200 },   Structure::Unknown, Side::Left },
-      { 41,  "Right-Cerebral-White-Matter",  { 0, 225, 0 },     Structure::CerebralWhiteMatter, Side::Right },
+      { 41,  "Right-Cerebral-White-Matter",  { 245, 245, 245 },     Structure::CerebralWhiteMatter, Side::Right },
       { 42,  "Right-Cerebral-Cortex",        { 205, 62, 78 },   Structure::CerebralCortex, Side::Right },
       { 43,  "Right-Lateral-Ventricle",      { 120, 18, 134 },  Structure::LateralVentricle, Side::Right },
       { 44,  "Right-Inf-Lat-Vent",           { 196, 58, 250 },  Structure::InferiorHorn, Side::Right },

@@ -158,24 +158,25 @@ namespace NiftiToDicom
     typedef std::vector<std::pair<size_t, std::string> > Lines;   // line number, text without comment lines
 
 
-    // index name R G B [A] (FreeSurferColorLUT.txt, Slicer's .ctbl/.txt)
+    // index name R G B [A] (FreeSurferColorLUT.txt, Slicer's .ctbl/.txt);
+    // as FreeSurfer's own reader, what follows A is left aside
     LabelTable ParseLut(const Lines& lines)
     {
       Table t(LUT);
       for (const auto& line : lines)
       {
         std::vector<std::string> tokens = SplitWhitespace(line.second);
-        if (tokens.size() < 5 || tokens.size() > 6)
+        if (tokens.size() < 5)
         {
-          throw t.error(line.first, "expected \"index name R G B A\" (5 or 6 fields separated by spaces), found " +
-                        std::to_string(tokens.size()) + " field(s)");
+          throw t.error(line.first, "expected \"index name R G B A\" (fields separated by spaces, a name without "
+                        "spaces), found " + std::to_string(tokens.size()) + " field(s)");
         }
         const long index = t.ParseIndex(line.first, tokens[0]);
         uint8_t color[3];
         color[0] = t.ParseComponent(line.first, tokens[2], "red");
         color[1] = t.ParseComponent(line.first, tokens[3], "green");
         color[2] = t.ParseComponent(line.first, tokens[4], "blue");
-        if (tokens.size() == 6)
+        if (tokens.size() >= 6)
         {
           t.ParseComponent(line.first, tokens[5], "alpha");   // checked, not kept: DICOM has no opacity here
         }

@@ -327,7 +327,7 @@ def _assert_refused(orthanc, r, before, *words):
 
 
 @pytest.mark.parametrize("labels,words", [
-    ("1 Tumour 255 0 0 255\n2 Oedema 0 0\n", ["line 2", "5 or 6 fields"]),
+    ("1 Tumour 255 0 0 255\n2 Oedema 0 0\n", ["line 2", "index name R G B A", "found 4 field(s)"]),
     ("index\tname\tcolor\n1\tTumour\tred\n", ["line 2", "BIDS dseg.tsv", "#RRGGBB"]),
     ("    1   255    0    0        1  1  1    \"Tumour\"\n    1   0 0 255 1 1 1 \"Again\"\n",
      ["line 2", "ITK-SNAP", "given twice"]),
