@@ -6,6 +6,7 @@
 #include "Rest/ExplorerResources.h"
 #include "Rest/HttpAnswers.h"
 #include "Rest/ImportRoute.h"
+#include "Rest/LabelsRoute.h"
 #include "Rest/UploadsRoute.h"
 
 #include <Logging.h>
@@ -64,11 +65,13 @@ extern "C"
       ImportRoute::Configure(PluginServices::Get().GetConfiguration());
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
+      OrthancPluginRegisterRestCallbackNoLock(context, LabelsRoute::URI, ProtectedRoute<LabelsRoute::Handle>);
       UploadsRoute::Register(context);
       ExplorerResources::Register(context);
       OrthancPluginRegisterJobsUnserializer(context, UnserializeJob);
       OrthancPluginRegisterOnChangeCallback(context, OnChange);
-      LOG(WARNING) << "NIfTI-to-DICOM: REST routes POST " << ImportRoute::URI << ", /nifti/uploads are ready";
+      LOG(WARNING) << "NIfTI-to-DICOM: REST routes POST " << ImportRoute::URI << ", " << LabelsRoute::URI
+                   << ", /nifti/uploads are ready";
       return 0;
     }
     catch (std::exception& e)

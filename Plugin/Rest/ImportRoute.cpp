@@ -1,6 +1,7 @@
 #include "Rest/ImportRoute.h"
 
 #include "Rest/HttpAnswers.h"
+#include "Rest/LabelsRoute.h"
 #include "Jobs/ImportJob.h"
 #include "Orthanc/OrthancContext.h"
 #include "Orthanc/ReferenceSeriesLookup.h"
@@ -78,6 +79,14 @@ namespace NiftiToDicomPlugin
       {
         request.SetSidecar(ReadSidecarUpload(request.sidecarUpload));
       }
+      if (!request.output.labelsUpload.empty())
+      {
+        // Saved jobs keep the text, which stays when the upload expires
+        const std::string text = LabelsRoute::ReadUpload(request.output.labelsUpload);
+        request.output.SetLabelText(text);
+        request.outputJson["Labels"] = text;
+      }
+      LabelsRoute::CheckCount(request.output.labels.size());
       request.bval = ReadCompanion(request.bval, "bval");
       request.bvec = ReadCompanion(request.bvec, "bvec");
       if (!request.referenceSeries.empty())

@@ -3,7 +3,8 @@
  * dialog of Orthanc Explorer and by the page /nifti/app/.
  *
  * It talks only to the plugin's public REST API (POST /nifti/uploads,
- * DELETE /nifti/uploads/{id}, POST /nifti/import, GET /jobs/{id},
+ * DELETE /nifti/uploads/{id}, POST /nifti/import, POST /nifti/labels (the
+ * preview of a label table, read by the server as the import will), GET /jobs/{id},
  * POST /jobs/{id}/cancel) and to Orthanc's own routes (/modalities, /peers,
  * /studies/{id}/series for the reference series).
  * No library, nothing loaded from elsewhere: it works offline.
@@ -37,11 +38,26 @@
       hint: 'The pixels of classic MR images, in one multi-frame Enhanced MR instance.' },
     { value: 'ParametricMap', label: 'Parametric map (exact floats)',
       hint: 'The values themselves, as floats, with their units: for maps such as ADC, FA or T1.' },
-    { value: 'Segmentation', label: 'Segmentation (label map)',
-      hint: 'A DICOM Segmentation with one segment per label value (3D only).' },
+    { value: 'Segmentation', label: 'Segmentation (DICOM SEG)',
+      hint: 'A DICOM Segmentation: a segment per label value of a 3D label map, or per volume of a 4D file ' +
+            '(0/1 masks, which may overlap, or probabilities).' },
+    { value: 'RTStruct', label: 'RT Structure Set (contours)',
+      hint: 'Contours of each label on the slices of the reference series, for radiotherapy planning and ' +
+            'navigation systems: choose the series the label map was drawn on below.' },
     { value: 'SecondaryCapture', label: 'Secondary capture (colour only)',
       hint: 'RGB colours as a multi-frame Secondary Capture: it keeps the colours, not the position in the patient.' }
   ];
+
+  // The values of "SegmentationType" ('': left out, the server's "Auto")
+  var SEGMENTATION_TYPES = [
+    { value: '', label: 'Automatic: a label map (3D)' },
+    { value: 'LabelMap', label: 'Label map: a segment per value' },
+    { value: 'Masks', label: 'Masks: a segment per volume of 0/1 (overlaps allowed)' },
+    { value: 'Fractional', label: 'Probabilities: a segment per volume of values from 0 to 1' }
+  ];
+
+  // A label table is a small text file: bigger is a mistake (the server's bound)
+  var MAX_LABEL_TABLE_BYTES = 4 * 1024 * 1024;
 
   // NIfTI data types that a Parametric Map stores as float32 unless asked for float64
   var WIDE_TYPES = ['FLOAT64', 'INT32', 'UINT32', 'INT64', 'UINT64'];
@@ -121,6 +137,8 @@
       return 'bval';
     } else if (/\.bvec$/.test(lower)) {
       return 'bvec';
+    } else if (/\.(tsv|txt|ctbl|csv|lut|label)$/.test(lower)) {
+      return 'labels';
     } else {
       return 'other';
     }
@@ -233,12 +251,19 @@
     this.cancelRequested = false;
     this.generation = 0;        // bumps on each reset: late answers of older work are ignored
 
+    this.labelFile = null;      // the label table file picked, if any
+    this.labelText = null;      // its text
+    this.labelTable = null;     // the answer of POST /nifti/labels for the chosen table
+    this.labelError = null;     // why the chosen table cannot be used
+    this.labelRequest = 0;      // bumps on each preview request
+
     this.header = null;         // the NIfTI header summary of the upload
     this.referenceRequest = 0;  // bumps on each listing of the study's series
 
     this.build();
     this.loadDestinations();
     this.updateTypeFields();
+    this.chooseLabels();
     this.setState('empty');
   }
 
@@ -247,7 +272,7 @@
 
     this.fileInput = el('input', {
       type: 'file', multiple: true, className: 'nifti-file-input',
-      accept: '.nii,.nii.gz,.gz,.json,.bval,.bvec', 'data-role': 'none',
+      accept: '.nii,.nii.gz,.gz,.json,.bval,.bvec,.tsv,.txt,.ctbl,.csv,.lut,.label', 'data-role': 'none',
       'aria-label': 'NIfTI file and optional JSON sidecar',
       onchange: function () {
         var picked = Array.prototype.slice.call(self.fileInput.files || []);
@@ -266,7 +291,7 @@
     this.dropZone = el('div', { className: 'nifti-drop', tabindex: '0' }, [
       el('div', { className: 'nifti-drop-title', text: 'Drop a .nii or .nii.gz file here' }),
       el('div', { className: 'nifti-drop-hint',
-                  text: 'with its BIDS .json sidecar if you have one (optional)' }),
+                  text: 'with its BIDS .json sidecar, or the label table of a label map, if you have one (optional)' }),
       el('div', { className: 'nifti-drop-or' }, ['or ', this.chooseButton]),
       this.fileInput
     ]);
@@ -331,7 +356,7 @@
     this.typeSelect = el('select', {
       className: 'nifti-type', 'data-role': 'none', id: 'nifti-type-' + ImportPanel.count,
       'aria-describedby': 'nifti-type-hint-' + ImportPanel.count,
-      onchange: function () { self.updateTypeFields(); }
+      onchange: function () { self.updateTypeFields(); self.setState(self.state); }
     }, OUTPUT_TYPES.map(function (type) {
       return el('option', { value: type.value, text: type.label });
     }));
@@ -365,11 +390,57 @@
       this.doubleField
     ]);
 
+    // Segmentation and RT Structure Set: the names, colours and codes of the segments ("Labels")
+    this.labelsSelect = el('select', {
+      className: 'nifti-labels', 'data-role': 'none', id: 'nifti-labels-' + ImportPanel.count,
+      onchange: function () { self.chooseLabels(); }
+    }, [
+      el('option', { value: '', text: 'None: \u201cLabel 1\u201d, \u201cLabel 2\u201d\u2026' }),
+      el('option', { value: 'FreeSurfer', text: 'FreeSurfer aseg / aparc+aseg (names, colours, SNOMED CT codes)' }),
+      el('option', { value: 'file', text: 'A label table file (dseg.tsv, FreeSurfer LUT, ITK-SNAP, Slicer)' })
+    ]);
+    this.labelFileInput = el('input', {
+      type: 'file', className: 'nifti-label-file-input', accept: '.tsv,.txt,.ctbl,.csv,.lut,.label',
+      'data-role': 'none', 'aria-label': 'Label table file',
+      onchange: function () {
+        var picked = (self.labelFileInput.files || [])[0];
+        self.labelFileInput.value = '';
+        if (picked) {
+          self.setLabelFile(picked);
+        }
+      }
+    });
+    this.labelFileButton = el('button', {
+      type: 'button', className: 'nifti-button nifti-label-file-button', 'data-role': 'none',
+      onclick: function () { self.labelFileInput.click(); }
+    }, ['Choose a label table\u2026']);
+    this.labelFileName = el('span', { className: 'nifti-label-file-name nifti-muted' });
+    this.labelsPreview = el('div', { className: 'nifti-labels-preview', 'aria-live': 'polite' });
+    this.segmentationTypeSelect = el('select', {
+      className: 'nifti-segmentation-type', 'data-role': 'none', id: 'nifti-segmentation-type-' + ImportPanel.count
+    }, SEGMENTATION_TYPES.map(function (type) {
+      return el('option', { value: type.value, text: type.label });
+    }));
+    this.segmentationTypeField = el('div', { className: 'nifti-field nifti-subfield' }, [
+      el('label', { 'for': this.segmentationTypeSelect.id, text: 'Segments' }),
+      this.segmentationTypeSelect
+    ]);
+    this.segmentFields = el('div', { className: 'nifti-segment-fields' }, [
+      this.segmentationTypeField,
+      el('div', { className: 'nifti-field nifti-subfield' }, [
+        el('label', { 'for': this.labelsSelect.id, text: 'Segment names' }),
+        this.labelsSelect,
+        el('div', { className: 'nifti-label-file' }, [this.labelFileButton, ' ', this.labelFileName,
+                                                     this.labelFileInput]),
+        this.labelsPreview
+      ])
+    ]);
+
     // The series of the study that the NIfTI was computed from ("ReferenceSeries")
     this.referenceSelect = el('select', {
       className: 'nifti-reference', 'data-role': 'none', id: 'nifti-reference-' + ImportPanel.count,
       'aria-describedby': 'nifti-reference-hint-' + ImportPanel.count,
-      onchange: function () { self.updateReferenceHint(); }
+      onchange: function () { self.updateReferenceHint(); self.updateTypeFields(); self.setState(self.state); }
     }, [el('option', { value: '', text: 'None' })]);
     this.referenceHint = el('div', { className: 'nifti-hint nifti-reference-hint',
                                      id: 'nifti-reference-hint-' + ImportPanel.count });
@@ -390,6 +461,7 @@
         this.typeHint
       ]),
       this.parametricFields,
+      this.segmentFields,
       el('div', { className: 'nifti-field' }, [
         el('label', { 'for': this.referenceSelect.id, text: 'Reference series' }),
         this.referenceSelect,
@@ -439,13 +511,35 @@
     show(this.options, state !== 'empty' && state !== 'uploading');
     show(this.summary, state !== 'empty' && state !== 'uploading' && this.summaryBody.firstChild !== null);
     show(this.progress, busy || state === 'done');
-    this.importButton.disabled = (state !== 'ready' || !this.studyId);
+    this.importButton.disabled = (state !== 'ready' || !this.studyId || this.getBlocker() !== null);
     show(this.importButton, state !== 'done');
     this.cancelButton.disabled = (state === 'cancelling' || state === 'empty' || state === 'done');
     show(this.cancelButton, state !== 'done' && state !== 'empty');
     this.cancelButton.textContent = (state === 'ready' ? 'Discard' : 'Cancel');
     this.element.setAttribute('data-state', state);
     this.onStateChange(state);
+  };
+
+  // Why the options chosen cannot be imported yet (null: they can)
+  ImportPanel.prototype.getBlocker = function () {
+    var type = this.typeSelect.value;
+    if (type === 'RTStruct' && this.referenceSelect.value === '') {
+      return 'An RT Structure Set needs the series the label map was drawn on: choose the reference series.';
+    }
+    if (this.usesLabels() && this.labelsSelect.value !== '') {
+      if (this.labelError) {
+        return this.labelError;
+      }
+      if (!this.labelTable) {
+        return this.labelsSelect.value === 'file' && !this.labelText ? 'Choose the label table file.' :
+          'Reading the label table\u2026';
+      }
+    }
+    return null;
+  };
+
+  ImportPanel.prototype.usesLabels = function () {
+    return this.typeSelect.value === 'Segmentation' || this.typeSelect.value === 'RTStruct';
   };
 
   ImportPanel.prototype.isBusy = function () {
@@ -474,6 +568,8 @@
     var header = this.header;
     var dataType = header ? header.DataType : '';
     show(this.parametricFields, type === 'ParametricMap');
+    show(this.segmentFields, this.usesLabels());
+    show(this.segmentationTypeField, type === 'Segmentation');
     show(this.doubleField, type === 'ParametricMap' && WIDE_TYPES.indexOf(dataType) >= 0);
 
     if (this.instancesCell && header) {
@@ -481,7 +577,9 @@
       var count = dims.slice(2).reduce(function (a, b) { return a * b; }, 1);
       var multiFrame = (type !== '' && type !== 'Classic') || (type === '' && dataType === 'RGB24');
       if (type === 'Segmentation') {
-        this.instancesCell.textContent = '1 (multi-frame: a frame per slice and label)';
+        this.instancesCell.textContent = '1 (multi-frame: a frame per slice and segment)';
+      } else if (type === 'RTStruct') {
+        this.instancesCell.textContent = '1 (RT Structure Set: contours on the reference series)';
       } else if (multiFrame) {
         this.instancesCell.textContent = '1 (multi-frame: ' + count + (count === 1 ? ' frame)' : ' frames)');
       } else {
@@ -495,7 +593,17 @@
         this.typeHint.appendChild(el('div', { text: entry.hint }));
       }
     }, this);
-    if ((dataType === 'FLOAT32' || dataType === 'FLOAT64') && type !== 'ParametricMap') {
+    var blocker = this.getBlocker();
+    if (type === 'RTStruct' && this.referenceSelect.value === '') {
+      this.typeHint.appendChild(el('div', { className: 'nifti-required', text: blocker }));
+    }
+    if ((dataType === 'FLOAT32' || dataType === 'FLOAT64') && type === 'Segmentation') {
+      this.typeHint.appendChild(el('div', {
+        className: 'nifti-suggestion',
+        text: 'This file holds ' + dataType + ' values: choose \u201cProbabilities\u201d below for a map of ' +
+              'values from 0 to 1.'
+      }));
+    } else if ((dataType === 'FLOAT32' || dataType === 'FLOAT64') && type !== 'ParametricMap') {
       this.typeHint.appendChild(el('div', {
         className: 'nifti-suggestion',
         text: 'This file holds ' + dataType + ' values: \u201cParametric map\u201d keeps them exactly; ' +
@@ -514,18 +622,20 @@
   ImportPanel.prototype.applyHeader = function (header) {
     this.header = header || null;
     var dataType = header ? header.DataType : '';
-    var dims = (header && header.Dimensions) || [];
-    var volumes = dims.length >= 4 ? dims.slice(3).reduce(function (a, b) { return a * b; }, 1) : 1;
     var reasons = {};
     if (dataType === 'RGB24') {
-      ['Classic', 'EnhancedMR', 'ParametricMap', 'Segmentation'].forEach(function (value) {
+      ['Classic', 'EnhancedMR', 'ParametricMap', 'Segmentation', 'RTStruct'].forEach(function (value) {
         reasons[value] = 'not for RGB colours';
       });
     } else if (header) {
       reasons.SecondaryCapture = 'RGB colours only';
-      if (volumes > 1) {
-        reasons.Segmentation = '3D only';
-      }
+    }
+    // A 4D file is a segment per volume: masks unless said otherwise
+    var dims = (header && header.Dimensions) || [];
+    if (dims.length >= 4 && dims[3] > 1 && this.segmentationTypeSelect.value === '') {
+      this.segmentationTypeSelect.value = 'Masks';
+    } else if (dims.length < 4 && this.segmentationTypeSelect.value === 'Masks') {
+      this.segmentationTypeSelect.value = '';
     }
     Array.prototype.forEach.call(this.typeSelect.options, function (option) {
       var entry = OUTPUT_TYPES.filter(function (type) { return type.value === option.value; })[0];
@@ -538,6 +648,133 @@
     }
     this.doubleBox.checked = false;
     this.updateTypeFields();
+  };
+
+  // ------------------------------------------------------- label table
+
+  // "Segment names" changed: FreeSurfer is previewed at once, a file once picked
+  ImportPanel.prototype.chooseLabels = function () {
+    var choice = this.labelsSelect.value;
+    this.labelTable = null;
+    this.labelError = null;
+    show(this.labelFileButton, choice === 'file');
+    show(this.labelFileName, choice === 'file');
+    if (choice === 'FreeSurfer') {
+      this.previewLabels('FreeSurfer');
+    } else if (choice === 'file' && this.labelText !== null) {
+      this.previewLabels(this.labelText);
+    } else {
+      this.labelRequest++;
+      this.renderLabelPreview();
+    }
+    if (choice === 'file' && this.labelText === null && this.labelFile === null) {
+      this.labelFileInput.click();
+    }
+  };
+
+  // A label table picked or dropped: its text goes inline in "Labels"
+  ImportPanel.prototype.setLabelFile = function (file) {
+    var self = this;
+    this.labelFile = file;
+    this.labelText = null;
+    this.labelTable = null;
+    this.labelError = null;
+    this.labelsSelect.value = 'file';
+    show(this.labelFileButton, true);
+    show(this.labelFileName, true);
+    this.labelFileName.textContent = file.name + ' (' + formatBytes(file.size) + ')';
+    if (file.size > MAX_LABEL_TABLE_BYTES) {
+      this.labelError = 'The label table ' + file.name + ' is larger than ' + formatBytes(MAX_LABEL_TABLE_BYTES) +
+        ': is it really a label table?';
+      this.renderLabelPreview();
+      return;
+    }
+    var ticket = ++this.labelRequest;
+    this.renderLabelPreview();
+    file.text().then(function (text) {
+      if (ticket !== self.labelRequest || self.labelFile !== file) {
+        return;
+      }
+      self.labelText = text;
+      self.previewLabels(text);
+    }, function () {
+      if (ticket === self.labelRequest) {
+        self.labelError = 'The label table ' + file.name + ' cannot be read';
+        self.renderLabelPreview();
+      }
+    });
+  };
+
+  // Asks the server to read the table as the import will, and shows its answer
+  ImportPanel.prototype.previewLabels = function (labels) {
+    var self = this;
+    var ticket = ++this.labelRequest;
+    this.labelTable = null;
+    this.labelError = null;
+    this.renderLabelPreview();
+    request('POST', this.root + 'nifti/labels', { Labels: labels }).then(function (answer) {
+      if (ticket === self.labelRequest) {
+        self.labelTable = answer;
+        self.renderLabelPreview();
+      }
+    }, function (error) {
+      if (ticket === self.labelRequest) {
+        self.labelError = error.message;
+        self.renderLabelPreview();
+      }
+    });
+  };
+
+  // The names, colours and codes the segments will get
+  ImportPanel.prototype.renderLabelPreview = function () {
+    clear(this.labelsPreview);
+    var choice = this.labelsSelect.value;
+    if (this.labelError) {
+      this.labelsPreview.appendChild(el('div', { className: 'nifti-labels-error', role: 'alert',
+                                                 text: this.labelError }));
+    } else if (choice === '') {
+      this.labelsPreview.appendChild(el('div', {
+        className: 'nifti-hint', text: 'Each segment is named after its value (\u201cLabel 17\u201d), without colour.'
+      }));
+    } else if (!this.labelTable) {
+      this.labelsPreview.appendChild(el('div', { className: 'nifti-muted',
+                                                 text: choice === 'file' && !this.labelFile ?
+                                                   'No label table chosen yet.' : 'Reading the label table\u2026' }));
+    } else {
+      var labels = this.labelTable.Labels || [];
+      var body = el('tbody');
+      labels.forEach(function (label) {
+        var color = Array.isArray(label.Color) ? 'rgb(' + label.Color.join(', ') + ')' : null;
+        var code = label.Type ? label.Type.CodeMeaning + (label.Modifier ? ', ' + label.Modifier.CodeMeaning : '') +
+          ' (' + label.Type.CodingSchemeDesignator + ' ' + label.Type.CodeValue + ')' : '';
+        body.appendChild(el('tr', { className: 'nifti-label-row', 'data-index': String(label.Index) }, [
+          el('td', { className: 'nifti-label-index', text: String(label.Index) }),
+          el('td', {}, [el('span', {
+            className: 'nifti-swatch' + (color ? '' : ' nifti-swatch-none'), title: color || 'no colour',
+            style: color ? 'background-color: ' + color : null
+          })]),
+          el('td', { className: 'nifti-label-name', text: label.Name }),
+          el('td', { className: 'nifti-label-code', text: code })
+        ]));
+      });
+      this.labelsPreview.appendChild(el('div', {
+        className: 'nifti-labels-summary',
+        text: labels.length + (labels.length === 1 ? ' label' : ' labels') + ' read from the ' +
+              (this.labelTable.Format === 'FreeSurfer' ? 'built-in FreeSurfer table' : this.labelTable.Format) +
+              ': a segment takes the entry of its value (or of its volume number, for masks and probabilities).'
+      }));
+      this.labelsPreview.appendChild(el('div', { className: 'nifti-labels-scroll' }, [
+        el('table', { className: 'nifti-labels-table' }, [
+          el('thead', {}, [el('tr', {}, [
+            el('th', { text: 'Value' }), el('th', { text: 'Colour' }), el('th', { text: 'Name' }),
+            el('th', { text: 'Code' })
+          ])]),
+          body
+        ])
+      ]));
+    }
+    this.updateTypeFields();
+    this.setState(this.state);
   };
 
   // ---------------------------------------------------- reference series
@@ -701,7 +938,7 @@
 
   ImportPanel.prototype.pickFiles = function (picked) {
     var self = this;
-    var sorted = { nifti: [], sidecar: [], bval: [], bvec: [], other: [] };
+    var sorted = { nifti: [], sidecar: [], bval: [], bvec: [], labels: [], other: [] };
     picked.forEach(function (file) {
       sorted[fileKind(file.name)].push(file);
     });
@@ -753,6 +990,16 @@
       diffusionNote: diffusionNote,
       ignored: ignored
     };
+    if (sorted.labels.length === 1) {
+      this.setLabelFile(sorted.labels[0]);
+      if (this.typeSelect.value === '') {
+        this.typeSelect.value = 'Segmentation';   // a label table comes with a label map
+      }
+    } else if (sorted.labels.length > 1) {
+      diffusionNote = (diffusionNote ? diffusionNote + '\n' : '') + 'Pick at most one label table: ' +
+        sorted.labels.map(function (f) { return f.name; }).join(', ') + ' were not used.';
+      this.files.diffusionNote = diffusionNote;
+    }
     this.descriptionInput.value = descriptionFromFilename(this.files.nifti.name);
     this.applyHeader(null);
     this.renderFiles();
@@ -789,8 +1036,11 @@
     this.files.unpaired.forEach(function (file) {
       add(file, 'diffusion', 'not sent: a .bval and a .bvec go together');
     });
+    if (this.labelFile && this.labelsSelect.value === 'file') {
+      add(this.labelFile, 'label table', 'names, colours and codes of the segments (see below)');
+    }
     this.files.ignored.forEach(function (file) {
-      add(file, 'ignored', 'not a NIfTI, JSON, bval or bvec file');
+      add(file, 'ignored', 'not a NIfTI, JSON, bval, bvec or label table file');
     });
   };
 
@@ -982,6 +1232,12 @@
       if (!this.doubleField.hidden && this.doubleBox.checked) {
         body.DoublePrecision = true;
       }
+    }
+    if (this.usesLabels() && this.labelTable) {
+      body.Labels = this.labelsSelect.value === 'FreeSurfer' ? 'FreeSurfer' : this.labelText;
+    }
+    if (type === 'Segmentation' && this.segmentationTypeSelect.value !== '') {
+      body.SegmentationType = this.segmentationTypeSelect.value;
     }
     if (this.referenceSelect.value !== '') {
       body.ReferenceSeries = this.referenceSelect.value;

@@ -24,8 +24,165 @@ namespace NiftiToDicom
   {
     struct SegmentLayout : public FrameLayout
     {
-      std::vector<int64_t> labels;   // label value of segment number i + 1
+      SegmentationKind      kind = SegmentationKind::LabelMap;
+      std::vector<int64_t>  sources;   // of segment number i + 1: its label value, or its volume number from 1
     };
+
+    // A probability from 0 to 1 in 8 bits (MaximumFractionalValue 255)
+    const double MAXIMUM_FRACTIONAL_VALUE = 255;
+
+    uint8_t ToFractional(double probability)
+    {
+      return static_cast<uint8_t>(std::lround(probability * MAXIMUM_FRACTIONAL_VALUE));
+    }
+
+    std::string Describe(double v)
+    {
+      return std::isnan(v) ? std::string("NaN (not a number)") :
+        std::isinf(v) ? std::string("an infinite value") : DicomValues::FormatDecimal(v);
+    }
+
+    // A Segmentation stays what it was by default: a 3D label map (a 4D
+    // NIfTI is refused, saying which type to ask for)
+    SegmentationKind ChooseKind(const SeriesPlan& plan)
+    {
+      const SegmentationKind requested = plan.GetOptions().segmentationKind;
+      return requested == SegmentationKind::Auto ? SegmentationKind::LabelMap : requested;
+    }
+
+
+    // A segment per label value, frames only where it is present
+    void ListLabelMapFrames(SegmentLayout& layout, const SeriesPlan& plan)
+    {
+      const NiftiVolume& volume = plan.GetVolume();
+      if (volume.GetTimePoints() > 1)
+      {
+        throw ConversionError(ErrorKind::Unsupported,
+                              "A label map must be 3D; this NIfTI has " + std::to_string(volume.GetTimePoints()) +
+                              " volumes: use \"SegmentationType\": \"Masks\" (0/1 masks) or \"Fractional\" "
+                              "(probabilities) for a segment per volume");
+      }
+
+      // Which labels appear on which slices. The limits are checked as the
+      // scan goes: 65535 labels on every slice would otherwise fill this map
+      // with millions of nodes before any check
+      const SeriesLimits& limits = plan.GetOptions().limits;
+      const VoxelReader reader(volume);
+      std::map<int64_t, std::set<int64_t> > slicesOfLabel;
+      int64_t frames = 0;
+      std::vector<double> row;
+      for (int64_t k = 0; k < volume.GetDepth(); k++)
+      {
+        for (int64_t r = 0; r < volume.GetHeight(); r++)
+        {
+          reader.ReadDicomRow(row, r, k, 0);
+          for (double v : row)
+          {
+            if (v == 0)
+            {
+              continue;
+            }
+            if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v > 65535)
+            {
+              throw ConversionError(ErrorKind::InvalidInput,
+                                    "A label map must hold whole numbers from 0 (background) to 65535; this NIfTI "
+                                    "holds " + Describe(v) + ". Use \"SegmentationType\": \"Fractional\" for "
+                                    "probabilities from 0 to 1, or \"Type\": \"ParametricMap\" for continuous values");
+            }
+            auto label = slicesOfLabel.find(static_cast<int64_t>(v));
+            if (label == slicesOfLabel.end())
+            {
+              limits.CheckSegments(static_cast<int64_t>(slicesOfLabel.size()) + 1);
+              label = slicesOfLabel.emplace(static_cast<int64_t>(v), std::set<int64_t>()).first;
+            }
+            if (label->second.insert(k).second)
+            {
+              frames++;
+              limits.CheckFrames(frames);
+            }
+          }
+        }
+      }
+
+      if (slicesOfLabel.empty())
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "The label map is empty (every voxel is 0): a segmentation needs at least one label");
+      }
+
+      int64_t segment = 0;
+      for (const auto& label : slicesOfLabel)
+      {
+        layout.sources.push_back(label.first);
+        segment++;
+        for (int64_t k : label.second)
+        {
+          Frame frame;
+          frame.k = k;
+          frame.segment = segment;
+          layout.frames.push_back(frame);
+        }
+      }
+    }
+
+
+    // A segment per volume (even an empty one, so that segment i is volume
+    // i and takes the label i of the table), frames only where it is present
+    void ListVolumeFrames(SegmentLayout& layout, const SeriesPlan& plan)
+    {
+      const NiftiVolume& volume = plan.GetVolume();
+      const SeriesLimits& limits = plan.GetOptions().limits;
+      const bool fractional = (layout.kind == SegmentationKind::Fractional);
+      limits.CheckSegments(volume.GetTimePoints());
+
+      const VoxelReader reader(volume);
+      std::vector<double> row;
+      int64_t frames = 0;
+      for (int64_t t = 0; t < volume.GetTimePoints(); t++)
+      {
+        layout.sources.push_back(t + 1);
+        for (int64_t k = 0; k < volume.GetDepth(); k++)
+        {
+          bool present = false;
+          for (int64_t r = 0; r < volume.GetHeight(); r++)
+          {
+            reader.ReadDicomRow(row, r, k, t);
+            for (double v : row)
+            {
+              if (fractional ? !(v >= 0 && v <= 1) : (v != 0 && v != 1))
+              {
+                throw ConversionError(ErrorKind::InvalidInput,
+                                      std::string(fractional ?
+                                                  "A fractional segmentation holds probabilities from 0 to 1" :
+                                                  "Masks hold 0 (outside) and 1 (inside)") +
+                                      "; volume " + std::to_string(t + 1) + " of this NIfTI holds " + Describe(v) +
+                                      (fractional ? std::string(". Scale the probabilities to [0, 1], or use "
+                                                                "\"Type\": \"ParametricMap\" for other values") :
+                                       std::string(". Use \"SegmentationType\": \"Fractional\" for probabilities, "
+                                                   "or a 3D label map for labels")));
+              }
+              present = present || (fractional ? ToFractional(v) > 0 : v != 0);
+            }
+          }
+          if (present)
+          {
+            Frame frame;
+            frame.k = k;
+            frame.t = t;
+            frame.segment = t + 1;
+            layout.frames.push_back(frame);
+            frames++;
+            limits.CheckFrames(frames);
+          }
+        }
+      }
+
+      if (layout.frames.empty())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, std::string("Every ") + (fractional ? "probability" : "mask") +
+                              " of this NIfTI is 0: a segmentation needs at least one segment");
+      }
+    }
   }
 
 
@@ -49,82 +206,22 @@ namespace NiftiToDicom
 
   std::unique_ptr<FrameLayout> SegmentationIod::ListFrames(const SeriesPlan& plan) const
   {
-    const NiftiVolume& volume = plan.GetVolume();
-    if (volume.GetTimePoints() > 1)
-    {
-      throw ConversionError(ErrorKind::Unsupported,
-                            "A segmentation must be a 3D label map; this NIfTI has " +
-                            std::to_string(volume.GetTimePoints()) + " volumes");
-    }
-
-    // Which labels appear on which slices. The limits are checked as the
-    // scan goes: 65535 labels on every slice would otherwise fill this map
-    // with millions of nodes before any check
-    const SeriesLimits& limits = plan.GetOptions().limits;
-    const VoxelReader reader(volume);
-    std::map<int64_t, std::set<int64_t> > slicesOfLabel;
-    int64_t frames = 0;
-    std::vector<double> row;
-    for (int64_t k = 0; k < volume.GetDepth(); k++)
-    {
-      for (int64_t r = 0; r < volume.GetHeight(); r++)
-      {
-        reader.ReadDicomRow(row, r, k, 0);
-        for (double v : row)
-        {
-          if (v == 0)
-          {
-            continue;
-          }
-          if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v > 65535)
-          {
-            throw ConversionError(ErrorKind::InvalidInput,
-                                  "A label map must hold whole numbers from 0 (background) to 65535; this NIfTI "
-                                  "holds " + (std::isnan(v) ? std::string("NaN (not a number)") :
-                                              std::isinf(v) ? std::string("an infinite value") :
-                                              DicomValues::FormatDecimal(v)) +
-                                  ". Use \"Type\": \"ParametricMap\" "
-                                  "for continuous values");
-          }
-          auto label = slicesOfLabel.find(static_cast<int64_t>(v));
-          if (label == slicesOfLabel.end())
-          {
-            limits.CheckSegments(static_cast<int64_t>(slicesOfLabel.size()) + 1);
-            label = slicesOfLabel.emplace(static_cast<int64_t>(v), std::set<int64_t>()).first;
-          }
-          if (label->second.insert(k).second)
-          {
-            frames++;
-            limits.CheckFrames(frames);
-          }
-        }
-      }
-    }
-
-    if (slicesOfLabel.empty())
-    {
-      throw ConversionError(ErrorKind::InvalidInput,
-                            "The label map is empty (every voxel is 0): a segmentation needs at least one label");
-    }
-
-    // 1 bit per pixel
-    limits.CheckSegmentationBytes((static_cast<uint64_t>(frames) * plan.GetGeometry().GetRows() *
-                                   plan.GetGeometry().GetColumns() + 7) / 8);
-
     std::unique_ptr<SegmentLayout> layout(new SegmentLayout);
-    int64_t segment = 0;
-    for (const auto& label : slicesOfLabel)
+    layout->kind = ChooseKind(plan);
+    if (layout->kind == SegmentationKind::LabelMap)
     {
-      layout->labels.push_back(label.first);
-      segment++;
-      for (int64_t k : label.second)
-      {
-        Frame frame;
-        frame.k = k;
-        frame.segment = segment;
-        layout->frames.push_back(frame);
-      }
+      ListLabelMapFrames(*layout, plan);
     }
+    else
+    {
+      ListVolumeFrames(*layout, plan);
+    }
+
+    // 1 bit per pixel, or 8 for probabilities
+    const uint64_t pixels = static_cast<uint64_t>(layout->frames.size()) * plan.GetGeometry().GetRows() *
+      plan.GetGeometry().GetColumns();
+    plan.GetOptions().limits.CheckSegmentationBytes(layout->kind == SegmentationKind::Fractional ?
+                                                    pixels : (pixels + 7) / 8);
     return std::unique_ptr<FrameLayout>(layout.release());
   }
 
@@ -144,6 +241,7 @@ namespace NiftiToDicom
   {
     const SegmentLayout& segments = dynamic_cast<const SegmentLayout&>(layout);
     const SeriesOptions& options = plan.GetOptions();
+    const bool fractional = (segments.kind == SegmentationKind::Fractional);
 
     // Segmentation Image module (C.8.20.2)
     DicomWriter::Put(d, DCM_ImageType, "DERIVED\\PRIMARY");
@@ -153,35 +251,62 @@ namespace NiftiToDicom
     DicomWriter::PutUint16(d, DCM_SamplesPerPixel, 1);
     DicomWriter::Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
     DicomWriter::PutUint16(d, DCM_PixelRepresentation, 0);
-    DicomWriter::PutUint16(d, DCM_BitsAllocated, 1);
-    DicomWriter::PutUint16(d, DCM_BitsStored, 1);
-    DicomWriter::PutUint16(d, DCM_HighBit, 0);
+    DicomWriter::PutUint16(d, DCM_BitsAllocated, fractional ? 8 : 1);
+    DicomWriter::PutUint16(d, DCM_BitsStored, fractional ? 8 : 1);
+    DicomWriter::PutUint16(d, DCM_HighBit, fractional ? 7 : 0);
     DicomWriter::Put(d, DCM_LossyImageCompression, "00");
-    DicomWriter::Put(d, DCM_SegmentationType, "BINARY");
-
-    for (size_t i = 0; i < segments.labels.size(); i++)
+    if (fractional)
     {
-      const int64_t value = segments.labels[i];
+      DicomWriter::Put(d, DCM_SegmentationType, "FRACTIONAL");
+      DicomWriter::Put(d, DCM_SegmentationFractionalType, "PROBABILITY");
+      DicomWriter::PutUint16(d, DCM_MaximumFractionalValue, static_cast<int64_t>(MAXIMUM_FRACTIONAL_VALUE));
+    }
+    else
+    {
+      DicomWriter::Put(d, DCM_SegmentationType, "BINARY");
+    }
+
+    const bool byVolume = (segments.kind != SegmentationKind::LabelMap);
+    for (size_t i = 0; i < segments.sources.size(); i++)
+    {
+      const int64_t source = segments.sources[i];
       DcmItem& segment = DicomWriter::AppendItem(d, DCM_SegmentSequence);
       DicomWriter::PutUint16(segment, DCM_SegmentNumber, static_cast<int64_t>(i + 1));
 
-      std::string name = "Label " + std::to_string(value);
-      auto found = options.labels.find(value);
-      if (found != options.labels.end() && !found->second.name.empty())
+      std::string name = (byVolume ? "Segment " : "Label ") + std::to_string(source);
+      auto found = options.labels.find(source);
+      const SegmentLabel* label = (found == options.labels.end()) ? nullptr : &found->second;
+      if (label != nullptr && !label->name.empty())
       {
-        name = DicomValues::TruncateUtf8(found->second.name, 64);
+        name = DicomValues::TruncateUtf8(label->name, 64);
       }
       DicomWriter::Put(segment, DCM_SegmentLabel, name);
-      DicomWriter::Put(segment, DCM_SegmentDescription, "NIfTI label value " + std::to_string(value));
+      DicomWriter::Put(segment, DCM_SegmentDescription,
+                       (byVolume ? "NIfTI volume " : "NIfTI label value ") + std::to_string(source));
       DicomWriter::Put(segment, DCM_SegmentAlgorithmType, "AUTOMATIC");
-      DicomWriter::Put(segment, DCM_SegmentAlgorithmName, "NIfTI label map");
-      DicomWriter::AddCode(segment, DCM_SegmentedPropertyCategoryCodeSequence, Codes::Tissue());
-      DicomWriter::AddCode(segment, DCM_SegmentedPropertyTypeCodeSequence, Codes::Tissue());
+      DicomWriter::Put(segment, DCM_SegmentAlgorithmName,
+                       fractional ? "NIfTI probability map" : byVolume ? "NIfTI masks" : "NIfTI label map");
 
-      if (found != options.labels.end() && found->second.hasColor)
+      // The codes of the table; else a label map says nothing more than "tissue"
+      const bool coded = (label != nullptr && !label->category.IsEmpty());
+      DicomWriter::AddCode(segment, DCM_SegmentedPropertyCategoryCodeSequence,
+                           coded ? label->category : Codes::Tissue());
+      DicomWriter::AddCode(segment, DCM_SegmentedPropertyTypeCodeSequence, coded ? label->type : Codes::Tissue());
+      if (coded && !label->typeModifier.IsEmpty())
+      {
+        // Nested in the type's item (Segment Description macro, PS3.3 Table 10-25)
+        DcmItem* type = nullptr;
+        if (segment.findOrCreateSequenceItem(DCM_SegmentedPropertyTypeCodeSequence, type, 0).bad() || type == nullptr)
+        {
+          throw ConversionError(ErrorKind::Internal, "Cannot write the segment's type modifier");
+        }
+        DicomWriter::AddCode(*type, DCM_SegmentedPropertyTypeModifierCodeSequence, label->typeModifier);
+      }
+
+      if (label != nullptr && label->hasColor)
       {
         Uint16 lab[3];
-        RgbToScaledCieLab(lab, found->second.color);
+        RgbToScaledCieLab(lab, label->color);
         segment.putAndInsertUint16Array(DCM_RecommendedDisplayCIELabValue, lab, 3);
       }
     }
@@ -226,32 +351,40 @@ namespace NiftiToDicom
     const VoxelReader reader(plan.GetVolume());
     const int64_t rows = plan.GetGeometry().GetRows();
     const int64_t columns = plan.GetGeometry().GetColumns();
+    const bool fractional = (segments.kind == SegmentationKind::Fractional);
 
-    // 1 bit per pixel, least significant bit first, frames back to back
-    const uint64_t bits = static_cast<uint64_t>(layout.frames.size()) * rows * columns;
+    // The volumes of masks and probabilities are segments, not times
+    DicomWriter::Put(d, DCM_DimensionOrganizationType, "3D");
+
+    // 1 bit per pixel, least significant bit first, or 1 byte; frames back to back
+    const uint64_t pixels = static_cast<uint64_t>(layout.frames.size()) * rows * columns;
     std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
     element->setVR(EVR_OB);
     Uint8* bytes = nullptr;
-    const unsigned long length = static_cast<unsigned long>((bits + 7) / 8);
+    const unsigned long length = static_cast<unsigned long>(fractional ? pixels : (pixels + 7) / 8);
     if (element->createUint8Array(length + (length % 2), bytes).bad())   // even length
     {
       throw ConversionError(ErrorKind::Internal, "Cannot allocate the segmentation's Pixel Data");
     }
     std::fill(bytes, bytes + length + (length % 2), 0);
 
-    uint64_t bit = 0;
+    uint64_t pixel = 0;
     std::vector<double> row;
     for (const Frame& frame : layout.frames)
     {
-      const double label = static_cast<double>(segments.labels[frame.segment - 1]);
+      const double label = static_cast<double>(segments.sources[frame.segment - 1]);
       for (int64_t r = 0; r < rows; r++)
       {
-        reader.ReadDicomRow(row, r, frame.k, 0);
-        for (int64_t c = 0; c < columns; c++, bit++)
+        reader.ReadDicomRow(row, r, frame.k, frame.t);
+        for (int64_t c = 0; c < columns; c++, pixel++)
         {
-          if (row[c] == label)
+          if (fractional)
           {
-            bytes[bit / 8] |= static_cast<Uint8>(1u << (bit % 8));
+            bytes[pixel] = ToFractional(row[c]);
+          }
+          else if (segments.kind == SegmentationKind::LabelMap ? row[c] == label : row[c] != 0)
+          {
+            bytes[pixel / 8] |= static_cast<Uint8>(1u << (pixel % 8));
           }
         }
       }

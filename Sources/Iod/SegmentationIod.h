@@ -8,8 +8,10 @@
 
 namespace NiftiToDicom
 {
-  // Binary Segmentation (PS3.3 A.51): a segment per non-zero label, frames
-  // only where a segment is present
+  // Segmentation (PS3.3 A.51): BINARY with a segment per non-zero value of
+  // a label map, or per volume of 0/1 masks (which may overlap); FRACTIONAL
+  // with a segment per volume of probabilities. Frames only where a segment
+  // is present; names, colours and codes from the label table.
   class SegmentationIod : public MultiFrameIod
   {
   protected:

@@ -32,6 +32,21 @@ namespace NiftiToDicom
     std::string  name;
     bool         hasColor = false;
     uint8_t      color[3] = { 0, 0, 0 };   // sRGB
+
+    // What the segment shows, as codes (PS3.3 C.8.20.2 Segment Description
+    // macro): empty category and type mean "Tissue", all a label map says
+    CodedConcept category;       // SegmentedPropertyCategoryCodeSequence
+    CodedConcept type;           // SegmentedPropertyTypeCodeSequence
+    CodedConcept typeModifier;   // e.g. the laterality of a paired structure; empty: none
+  };
+
+  // How a Segmentation reads the NIfTI
+  enum class SegmentationKind
+  {
+    Auto,         // LabelMap: what a Segmentation always was
+    LabelMap,     // whole numbers, a segment per value (BINARY)
+    Masks,        // a segment per volume, 0 or 1, overlaps allowed (BINARY)
+    Fractional    // a segment per volume, probabilities from 0 to 1 (FRACTIONAL)
   };
 
   struct ReferencedImage
@@ -70,8 +85,10 @@ namespace NiftiToDicom
     // The NIfTI "descrip" is free text that may name the patient: only used on request
     bool            useNiftiDescription = false;
 
-    // Segmentation: names and colours by label value
+    // Segmentation: names, colours and codes by label value (a label map)
+    // or by volume number from 1 (masks, fractional)
     std::map<int64_t, SegmentLabel> labels;
+    SegmentationKind                segmentationKind = SegmentationKind::Auto;
 
     bool            hasReference = false;
     ReferenceSeries reference;

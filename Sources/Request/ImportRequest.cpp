@@ -19,7 +19,8 @@ namespace NiftiToDicom
     {
       "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
       "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority", "Type", "Units", "Quantity",
-      "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec", "UseNiftiDescription"
+      "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec", "UseNiftiDescription",
+      "SegmentationType"
     };
 
     const Json::Value& GetOptionalString(const Json::Value& root, const char* field)
@@ -147,7 +148,8 @@ namespace NiftiToDicom
 
     request.output = OutputRequest::Parse(root);
     request.outputJson = Json::Value(Json::objectValue);
-    for (const char* field : { "Type", "Units", "Quantity", "DoublePrecision", "Labels", "UseNiftiDescription" })
+    for (const char* field : { "Type", "Units", "Quantity", "DoublePrecision", "Labels", "UseNiftiDescription",
+                              "SegmentationType" })
     {
       if (root.isMember(field))
       {

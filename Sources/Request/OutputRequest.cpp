@@ -2,6 +2,7 @@
 
 #include "Common/ConversionError.h"
 #include "Dicom/DicomValues.h"
+#include "Metadata/LabelTable.h"
 
 #include <nifti2_io.h>
 
@@ -12,9 +13,9 @@ namespace NiftiToDicom
   namespace
   {
     // Code strings go into one-valued SH (CodeValue, CodingSchemeDesignator:
-    // 16 characters) and LO (CodeMeaning, a segment's label: 64): refused
-    // rather than cut, since a cut code means another concept (a label's
-    // name, which names nothing else, is cut: maxCharacters 0)
+    // 16 characters) and LO (CodeMeaning: 64): refused rather than cut,
+    // since a cut code means another concept (the codes of "Labels" are
+    // checked by LabelTable)
     void CheckCodeString(const std::string& value, const std::string& what, size_t maxCharacters, const char* vr)
     {
       std::string problem;
@@ -22,7 +23,7 @@ namespace NiftiToDicom
       {
         problem = "is not valid UTF-8";
       }
-      else if (maxCharacters > 0 && DicomValues::TruncateUtf8(value, maxCharacters) != value)
+      else if (DicomValues::TruncateUtf8(value, maxCharacters) != value)
       {
         problem = "is longer than the " + std::to_string(maxCharacters) + " characters of its VR (" + vr + ")";
       }
@@ -162,52 +163,37 @@ namespace NiftiToDicom
     if (root.isMember("Labels"))
     {
       const Json::Value& labels = root["Labels"];
-      if (!labels.isObject())
+      if (labels.isString() && LabelTable::IsUploadId(labels.asString()))
+      {
+        request.labelsUpload = labels.asString();
+      }
+      else
+      {
+        request.labels = LabelTable::Parse(labels).labels;
+      }
+    }
+
+    if (root.isMember("SegmentationType"))
+    {
+      const std::string kind = root["SegmentationType"].isString() ? root["SegmentationType"].asString() : "";
+      if (kind == "LabelMap")
+      {
+        request.segmentationKind = SegmentationKind::LabelMap;
+      }
+      else if (kind == "Masks")
+      {
+        request.segmentationKind = SegmentationKind::Masks;
+      }
+      else if (kind == "Fractional")
+      {
+        request.segmentationKind = SegmentationKind::Fractional;
+      }
+      else if (kind != "Auto")
       {
         throw ConversionError(ErrorKind::InvalidInput,
-                              "\"Labels\" must map label values to {\"Name\", \"Color\": [r, g, b]}, "
-                              "e.g. {\"1\": {\"Name\": \"Tumour\", \"Color\": [255, 0, 0]}}");
-      }
-      for (const std::string& key : labels.getMemberNames())
-      {
-        char* end = nullptr;
-        const long value = strtol(key.c_str(), &end, 10);
-        if (key.empty() || *end != '\0' || value <= 0 || value > 65535)
-        {
-          throw ConversionError(ErrorKind::InvalidInput,
-                                "\"Labels\": \"" + key + "\" is not a label value (a whole number from 1 to 65535)");
-        }
-
-        const Json::Value& entry = labels[key];
-        SegmentLabel label;
-        if (!entry.isObject() || (entry.isMember("Name") && !entry["Name"].isString()))
-        {
-          throw ConversionError(ErrorKind::InvalidInput,
-                                "\"Labels\": the entry of " + key + " must be an object such as "
-                                "{\"Name\": \"Tumour\", \"Color\": [255, 0, 0]}");
-        }
-        label.name = entry.get("Name", "").asString();
-        CheckCodeString(label.name, "\"Labels\": the Name of " + key, 0 /* cut to 64 */, "LO");
-        if (entry.isMember("Color"))
-        {
-          const Json::Value& color = entry["Color"];
-          if (!color.isArray() || color.size() != 3)
-          {
-            throw ConversionError(ErrorKind::InvalidInput,
-                                  "\"Labels\": the colour of " + key + " must be [r, g, b] with values 0 to 255");
-          }
-          for (Json::ArrayIndex c = 0; c < 3; c++)
-          {
-            if (!color[c].isInt() || color[c].asInt() < 0 || color[c].asInt() > 255)
-            {
-              throw ConversionError(ErrorKind::InvalidInput,
-                                    "\"Labels\": the colour of " + key + " must be [r, g, b] with values 0 to 255");
-            }
-            label.color[c] = static_cast<uint8_t>(color[c].asInt());
-          }
-          label.hasColor = true;
-        }
-        request.labels[value] = label;
+                              "\"SegmentationType\" must be \"LabelMap\" (a segment per value of a 3D label map), "
+                              "\"Masks\" (a segment per volume of 0/1 masks, which may overlap), \"Fractional\" "
+                              "(a segment per volume of probabilities from 0 to 1) or \"Auto\"");
       }
     }
 
@@ -215,9 +201,22 @@ namespace NiftiToDicom
   }
 
 
+  void OutputRequest::SetLabelText(const std::string& text)
+  {
+    labels = LabelTable::ParseText(text).labels;
+    labelsUpload.clear();
+  }
+
+
   std::vector<std::string> OutputRequest::ApplyTo(SeriesOptions& options, const NiftiHeader& header) const
   {
     std::vector<std::string> warnings;
+
+    if (!labelsUpload.empty())
+    {
+      // The plugin reads the upload before the import (SetLabelText()): never named labels silently lost
+      throw ConversionError(ErrorKind::Internal, "\"Labels\": the uploaded label table was not read");
+    }
 
     switch (type)
     {
@@ -234,7 +233,9 @@ namespace NiftiToDicom
         options.iod = IodType::EnhancedMrImage;
         break;
       default:
-        options.iod = (header.intentCode == NIFTI_INTENT_LABEL) ? IodType::Segmentation : GetClassicImageIod(options.modality);
+        // A segmentation type says what the NIfTI is, whatever its intent
+        options.iod = (header.intentCode == NIFTI_INTENT_LABEL || segmentationKind != SegmentationKind::Auto) ?
+          IodType::Segmentation : GetClassicImageIod(options.modality);
         break;
     }
 
@@ -265,6 +266,7 @@ namespace NiftiToDicom
     options.units = units;
     options.quantity = quantity;
     options.labels = labels;
+    options.segmentationKind = segmentationKind;
 
     if (options.iod != IodType::ParametricMap && (!units.IsEmpty() || !quantity.IsEmpty() || doublePrecision))
     {
@@ -274,6 +276,11 @@ namespace NiftiToDicom
     if (options.iod != IodType::Segmentation && !labels.empty())
     {
       warnings.push_back("\"Labels\" only applies to \"Type\": \"Segmentation\" and was ignored");
+    }
+
+    if (options.iod != IodType::Segmentation && segmentationKind != SegmentationKind::Auto)
+    {
+      warnings.push_back("\"SegmentationType\" only applies to \"Type\": \"Segmentation\" and was ignored");
     }
 
     if (options.iod == IodType::ParametricMap && !doublePrecision &&

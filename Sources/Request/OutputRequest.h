@@ -8,7 +8,8 @@
 namespace NiftiToDicom
 {
   // How the values should be stored, as the request says ("Type", "Units",
-  // "Quantity", "DoublePrecision", "Labels"). Kept as JSON in saved jobs.
+  // "Quantity", "DoublePrecision", "Labels", "SegmentationType"). Kept as
+  // JSON in saved jobs.
   struct OutputRequest
   {
     enum class Type
@@ -27,9 +28,14 @@ namespace NiftiToDicom
     CodedConcept                     units;
     CodedConcept                     quantity;
     std::map<int64_t, SegmentLabel>  labels;
+    std::string                      labelsUpload;   // "Labels" named an upload: the plugin reads it, SetLabelText()
+    SegmentationKind                 segmentationKind = SegmentationKind::Auto;   // "SegmentationType"
 
     // Reads the fields of the request body; throws ConversionError(InvalidInput)
     static OutputRequest Parse(const Json::Value& root);
+
+    // "Labels" given as the ID of an upload: the table's text, once read
+    void SetLabelText(const std::string& text);
 
     // Fills the matching SeriesOptions for this NIfTI; returns the warnings
     // about fields that do not apply to the chosen type

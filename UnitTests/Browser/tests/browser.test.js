@@ -8,6 +8,9 @@
 //  - the options of the new series: output type (Parametric map with units,
 //    what an RGB file allows), reference series, bval/bvec, and the warnings
 //    of the answer
+//  - segmentations: a label table dropped beside the label map or the
+//    FreeSurfer preset, previewed as the server reads it; RT Structure Set
+//    (needs the reference series); probabilities (SegmentationType)
 // Screenshots go to UnitTests/Browser/screenshots/.
 
 const { describe, it, before, after, afterEach } = require('node:test');
@@ -559,7 +562,7 @@ describe('NIfTI import in a real browser', () => {
     const disabled = await type.locator('option').evaluateAll((options) =>
       options.map((option) => [option.value, option.disabled]));
     assert.deepEqual(disabled, [['', false], ['Classic', true], ['EnhancedMR', true], ['ParametricMap', true],
-                                ['Segmentation', true], ['SecondaryCapture', false]]);
+                                ['Segmentation', true], ['RTStruct', true], ['SecondaryCapture', false]]);
     assert.equal(await type.inputValue(), '', 'back to Automatic');
     assert.equal(await dialog.locator('.nifti-units').isVisible(), false);
     await type.selectOption('SecondaryCapture');
@@ -637,8 +640,8 @@ describe('NIfTI import in a real browser', () => {
     assert.match(roles[1], /dwi\.bval.*b-values/);
     assert.match(roles[2], /dwi\.bvec.*b-vectors/);
     assert.equal(await page.locator('.nifti-message').isVisible(), false, 'no warning: both are there');
-    assert.equal(await page.locator('select.nifti-type option[value="Segmentation"]').isDisabled(), true,
-                 'a 4D file cannot be a Segmentation');
+    assert.equal(await page.locator('select.nifti-type option[value="Segmentation"]').isDisabled(), false,
+                 'a 4D file can be a Segmentation (a segment per volume)');
 
     const { body, content } = await clickImport(page);
     assert.match(body.Bval, /^[0-9a-f-]{32,36}$/i, 'an upload ID');
@@ -648,6 +651,121 @@ describe('NIfTI import in a real browser', () => {
     assert.equal(tags.length, 9);
     const bValues = tags.map((t) => Number(t.DiffusionBValue)).sort((a, b) => a - b);
     assert.deepEqual(bValues, [0, 0, 0, 1000, 1000, 1000, 1000, 1000, 1000]);
+    await page.locator('.nifti-success').waitFor();
+  });
+
+  it('/nifti/app/: a label map dropped with its dseg.tsv: preview of names and colours, then a named SEG', async () => {
+    await openAppWithStudy();
+    const labelMap = makeNifti({ dims: [12, 10, 4], dataType: 'uint8',
+                                 value: (i) => (i % 12 < 4 ? 1 : (i % 12 > 8 && i > 240 ? 2 : 0)) });
+    const dseg = 'index\tname\tabbreviation\tcolor\n0\tBackground\tBG\tn/a\n1\tLeft thalamus\tLT\t#00760e\n' +
+                 '2\tTumour core\tTC\t#ff0000\n';
+    const preview = page.waitForResponse((r) => r.url().endsWith('/nifti/labels'));
+    await dropFiles([nifti('seg.nii', labelMap), nifti('seg_dseg.tsv', Buffer.from(dseg))]);
+    assert.equal((await preview).status(), 200);
+    await page.locator('.nifti-row-dimensions td').waitFor();
+
+    // A label table comes with a label map: Segmentation, the table chosen and read by the server
+    assert.equal(await page.locator('select.nifti-type').inputValue(), 'Segmentation');
+    assert.equal(await page.locator('select.nifti-labels').inputValue(), 'file');
+    const rows = page.locator('.nifti-labels-table tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 2);
+    assert.deepEqual(await page.locator('.nifti-label-name').allTextContents(), ['Left thalamus', 'Tumour core']);
+    const colours = await page.locator('.nifti-labels-table .nifti-swatch').evaluateAll((swatches) =>
+      swatches.map((swatch) => getComputedStyle(swatch).backgroundColor));
+    assert.deepEqual(colours, ['rgb(0, 118, 14)', 'rgb(255, 0, 0)']);
+    await page.locator('.nifti-labels-summary').getByText(/2 labels read from the BIDS dseg\.tsv/).waitFor();
+    const roles = await page.locator('.nifti-file').allTextContents();
+    assert.ok(roles.some((role) => /seg_dseg\.tsv.*label table/.test(role)), roles.join(' | '));
+    await screenshot('app-label-table.png', true);
+
+    const { body, content } = await clickImport(page);
+    assert.equal(body.Type, 'Segmentation');
+    assert.equal(body.Labels, dseg, 'the table travels inline, as read for the preview');
+    assert.equal('SegmentationType' in body, false, 'Automatic: left out');
+    const [tags] = await seriesTags(content.ID);
+    assert.equal(tags.Modality, 'SEG');
+    assert.deepEqual(tags.SegmentSequence.map((segment) => segment.SegmentLabel), ['Left thalamus', 'Tumour core']);
+    await page.locator('.nifti-success').waitFor();
+  });
+
+  it('Explorer: an RT Structure Set needs the reference series; the FreeSurfer preset shows codes', async () => {
+    const dialog = await openStudyDialog();
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('aseg.nii', makeNifti({
+      dims: [12, 12, 4], dataType: 'int16', value: (i) => [0, 17, 53, 16][i % 4] })));
+    await dialog.locator('.nifti-row-dimensions td').waitFor();
+    const type = dialog.locator('select.nifti-type');
+    const importButton = dialog.locator('button.nifti-import');
+    assert.equal(await dialog.locator('.nifti-segment-fields').isVisible(), false, 'only for SEG and RTSTRUCT');
+
+    await type.selectOption('RTStruct');
+    await dialog.locator('.nifti-type-hint .nifti-required').getByText(/choose the reference series/).waitFor();
+    assert.equal(await importButton.isDisabled(), true, 'no RT Structure Set without its reference series');
+    assert.equal(await dialog.locator('select.nifti-segmentation-type').isVisible(), false,
+                 'segment kinds are for a Segmentation');
+    assert.equal(await dialog.locator('.nifti-row-instances td').textContent(),
+                 '1 (RT Structure Set: contours on the reference series)');
+
+    const reference = dialog.locator('select.nifti-reference');
+    await reference.locator(`option[value="${parentSeriesId}"]`).waitFor({ state: 'attached' });
+    await reference.selectOption(parentSeriesId);
+    assert.equal(await importButton.isDisabled(), false);
+    assert.equal(await dialog.locator('.nifti-type-hint .nifti-required').count(), 0);
+
+    // The built-in table, as the server will use it
+    await dialog.locator('select.nifti-labels').selectOption('FreeSurfer');
+    const hippocampus = dialog.locator('.nifti-label-row[data-index="53"]');
+    await hippocampus.waitFor();
+    assert.equal(await hippocampus.locator('.nifti-label-name').textContent(), 'Right-Hippocampus');
+    assert.equal(await hippocampus.locator('.nifti-label-code').textContent(), 'Hippocampus, Right (SCT 5366008)');
+    await dialog.locator('.nifti-labels-summary').getByText(/built-in FreeSurfer table/).waitFor();
+    await screenshot('explorer-dialog-rtstruct-freesurfer.png');
+
+    // Without the reference again, no import
+    await reference.selectOption('');
+    assert.equal(await importButton.isDisabled(), true);
+    await dialog.locator('.nifti-close').click();
+  });
+
+  it('Explorer: a label table the server refuses says which line, and blocks the import', async () => {
+    const dialog = await openStudyDialog();
+    await dialog.locator('.nifti-file-input').setInputFiles(nifti('mask.nii', makeNifti({
+      dims: [8, 8, 2], dataType: 'uint8', value: (i) => (i % 3 === 0 ? 1 : 0) })));
+    await dialog.locator('.nifti-row-dimensions td').waitFor();
+    await dialog.locator('select.nifti-type').selectOption('Segmentation');
+    await dialog.locator('.nifti-label-file-input').setInputFiles(
+      nifti('FreeSurferColorLUT.txt', Buffer.from('0 Unknown 0 0 0 0\n1 Tumour 255 0\n')));
+    await dialog.locator('.nifti-labels-error').getByText(/line 2 of the FreeSurfer or 3D Slicer colour table/).waitFor();
+    assert.equal(await dialog.locator('button.nifti-import').isDisabled(), true);
+
+    // A good table unblocks it
+    await dialog.locator('.nifti-label-file-input').setInputFiles(
+      nifti('FreeSurferColorLUT.txt', Buffer.from('0 Unknown 0 0 0 0\n1 Tumour 255 0 0 0\n')));
+    await dialog.locator('.nifti-label-row[data-index="1"]').waitFor();
+    assert.equal(await dialog.locator('.nifti-labels-error').count(), 0);
+    assert.equal(await dialog.locator('button.nifti-import').isDisabled(), false);
+    const { body, content } = await clickImport(dialog);
+    assert.equal(body.Labels, '0 Unknown 0 0 0 0\n1 Tumour 255 0 0 0\n');
+    const [tags] = await seriesTags(content.ID);
+    assert.equal(tags.SegmentSequence[0].SegmentLabel, 'Tumour');
+    await dialog.locator('.nifti-close').click();
+  });
+
+  it('/nifti/app/: 4D probabilities as a fractional Segmentation', async () => {
+    await openAppWithStudy();
+    await dropFiles([nifti('probabilities.nii', makeNifti({
+      dims: [8, 8, 3, 2], dataType: 'float32', value: (i) => (i % 5) / 4 }))]);
+    await page.locator('.nifti-row-datatype td').getByText('FLOAT32').waitFor();
+    await page.locator('select.nifti-type').selectOption('Segmentation');
+    await page.locator('.nifti-type-hint .nifti-suggestion').getByText(/Probabilities/).waitFor();
+    await page.locator('select.nifti-segmentation-type').selectOption('Fractional');
+    const { body, content } = await clickImport(page);
+    assert.equal(body.SegmentationType, 'Fractional');
+    assert.equal('Labels' in body, false, 'no table chosen');
+    const [tags] = await seriesTags(content.ID);
+    assert.equal(tags.SegmentationType, 'FRACTIONAL');
+    assert.deepEqual(tags.SegmentSequence.map((segment) => segment.SegmentLabel), ['Segment 1', 'Segment 2']);
     await page.locator('.nifti-success').waitFor();
   });
 
