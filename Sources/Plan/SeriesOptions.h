@@ -49,6 +49,15 @@ namespace NiftiToDicom
     std::string                   frameOfReferenceUid;
     bool                          sameFrameOfReference = false;   // share it with the new series
     std::vector<ReferencedImage>  images;
+
+    // The plane of its images (those of its first instance): where an RT
+    // Structure Set puts its contours. Absent for a series without
+    // ImageOrientationPatient, PixelSpacing, Rows or Columns.
+    bool                          hasGeometry = false;
+    double                        orientation[6] = { 1, 0, 0, 0, 1, 0 };   // ImageOrientationPatient
+    double                        pixelSpacing[2] = { 1, 1 };             // [between rows, between columns]
+    int64_t                       rows = 0;
+    int64_t                       columns = 0;
   };
 
   // What the caller decides about the new series
@@ -70,7 +79,7 @@ namespace NiftiToDicom
     // The NIfTI "descrip" is free text that may name the patient: only used on request
     bool            useNiftiDescription = false;
 
-    // Segmentation: names and colours by label value
+    // Segmentation and RT Structure Set: names and colours by label value
     std::map<int64_t, SegmentLabel> labels;
 
     bool            hasReference = false;

@@ -18,7 +18,8 @@ namespace NiftiToDicom
       ParametricMap,
       Segmentation,
       EnhancedMR,
-      SecondaryCapture
+      SecondaryCapture,
+      RTStruct         // an RT Structure Set; needs "ReferenceSeries"
     };
 
     Type                             type = Type::Auto;
@@ -27,6 +28,9 @@ namespace NiftiToDicom
     CodedConcept                     units;
     CodedConcept                     quantity;
     std::map<int64_t, SegmentLabel>  labels;
+
+    // The refusal of "Type": "RTStruct" without "ReferenceSeries"
+    static const char* const RTSTRUCT_NEEDS_REFERENCE;
 
     // Reads the fields of the request body; throws ConversionError(InvalidInput)
     static OutputRequest Parse(const Json::Value& root);
