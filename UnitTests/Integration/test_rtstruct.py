@@ -24,6 +24,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 import dicom_tools
+import real_mri
 from conftest import dataset_bytes
 
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
@@ -61,6 +62,7 @@ class Reference:
 
     def __init__(self, orthanc, parents, name, row_dir, column_dir, spacing, gap, origin, reverse=False):
         self.name = name
+        self.slices, self.rows, self.columns = SLICES, ROWS, COLUMNS
         self.x = unit(row_dir)                  # IOP[0:3]: the way the column index grows
         self.y = unit(column_dir)               # IOP[3:6]: the way the row index grows
         self.n = np.cross(self.x, self.y)
@@ -211,14 +213,24 @@ def read_mha(path):
 def sample_on_reference(mha, reference):
     """The plastimatch image at the centre of every pixel of the reference, [slice, row, column]."""
     data, origin, direction, spacing = mha
-    k, r, c = np.mgrid[0:SLICES, 0:ROWS, 0:COLUMNS]
+    k, r, c = np.mgrid[0:reference.slices, 0:reference.rows, 0:reference.columns]
     world = reference.world(k, r, c)                      # LPS, what ITK's physical space is
     index = np.rint(np.einsum("...i,ij->...j", world - origin, direction) / spacing).astype(int)
     inside = np.all((index >= 0) & (index < np.array(data.shape[::-1])), axis=-1)
-    out = np.zeros((SLICES, ROWS, COLUMNS), np.uint8)
+    out = np.zeros((reference.slices, reference.rows, reference.columns), np.uint8)
     idx = index[inside]
     out[inside] = data[idx[:, 2], idx[:, 1], idx[:, 0]] != 0
     return out
+
+
+def run_plastimatch(rtstruct, reference_dir, out):
+    """One image per structure, on the reference's grid; an inner contour is a hole (--xor-contours)."""
+    p = subprocess.run([PLASTIMATCH, "convert", "--input", rtstruct, "--referenced-ct", reference_dir,
+                        "--xor-contours", "--output-prefix", out, "--prefix-format", "mha"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    log = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 0, log[-3000:]
+    return out, log
 
 
 def dice(a, b):
@@ -273,13 +285,7 @@ def test_plastimatch_rasterises_the_label_map_back(orthanc, references, tmp_path
             assert contour.ContourGeometricType == "CLOSED_PLANAR"
             assert str(contour.ContourImageSequence[0].ReferencedSOPInstanceUID) in sops
 
-    ct = reference.write(str(tmp_path / "reference"))
-    out = str(tmp_path / "structures")
-    p = subprocess.run([PLASTIMATCH, "convert", "--input", path, "--referenced-ct", ct,
-                        "--xor-contours", "--output-prefix", out, "--prefix-format", "mha"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    log = p.stdout.decode("utf-8", "replace")
-    assert p.returncode == 0, log[-3000:]
+    out, log = run_plastimatch(path, reference.write(str(tmp_path / "reference")), str(tmp_path / "structures"))
 
     for value, name in NAMES.items():
         file = os.path.join(out, name + ".mha")
@@ -340,3 +346,80 @@ def test_refusals(orthanc, references):
     assert "3D label map" in r.json()["Message"]
 
     assert study_content(orthanc, reference.study_id) == before, "a refused import stored something"
+
+
+class RealReference:
+    """The first volume of a real scanner's classic series, as plastimatch and sample_on_reference see it."""
+
+    def __init__(self, paths):
+        datasets = [pydicom.dcmread(p) for p in paths]
+        first_acquisition = {}
+        for ds in sorted(datasets, key=lambda d: int(d.InstanceNumber)):
+            first_acquisition.setdefault(round(float(ds.ImagePositionPatient[2]), 3), ds)
+        self.x = np.array(datasets[0].ImageOrientationPatient[:3], np.float64)
+        self.y = np.array(datasets[0].ImageOrientationPatient[3:], np.float64)
+        self.n = np.cross(self.x, self.y)
+        self.datasets = sorted(first_acquisition.values(),
+                               key=lambda d: np.dot(np.array(d.ImagePositionPatient, np.float64), self.n))
+        self.origin = np.array(self.datasets[0].ImagePositionPatient, np.float64)
+        self.gap = np.dot(np.array(self.datasets[1].ImagePositionPatient, np.float64) - self.origin, self.n)
+        self.spacing = [float(v) for v in self.datasets[0].PixelSpacing]
+        self.slices, self.rows, self.columns = len(self.datasets), int(self.datasets[0].Rows), int(self.datasets[0].Columns)
+
+    world = Reference.world
+    write = Reference.write
+
+
+def test_real_scanner_series(orthanc, tmp_path):
+    """GE's axial EPI (dcm2niix's validation data: 8 slices, 3 acquisitions, so three images on each plane) and a
+    label map made from dcm2niix's NIfTI of it: the bright voxels of the first volume, split into patient right,
+    left anterior and left posterior."""
+    real = real_mri.get("ge-epi-rtia")
+    study_id, series_id = real.upload(orthanc)
+    img = nib.load(real.nifti)
+    volume = np.asarray(img.dataobj)[..., 0].astype(np.float64)
+    ras = nib.affines.apply_affine(img.affine, np.indices(volume.shape).reshape(3, -1).T).reshape(volume.shape + (3,))
+    bright = volume > np.percentile(volume, 55)
+    centre = ras[bright].mean(axis=0)
+    labels = np.zeros(volume.shape, np.uint8)
+    labels[bright & (ras[..., 0] < centre[0])] = 1
+    labels[bright & (ras[..., 0] >= centre[0]) & (ras[..., 1] >= centre[1])] = 2
+    labels[bright & (ras[..., 0] >= centre[0]) & (ras[..., 1] < centre[1])] = 3
+    label_img = nib.Nifti1Image(labels, img.affine)
+    label_img.set_sform(img.affine, code=1)
+    label_img.set_qform(img.affine, code=1)
+    names = {1: "Right", 2: "Left anterior", 3: "Left posterior"}
+
+    r = orthanc.nifti_import(label_img.to_bytes(), study_id, Type="RTStruct", ReferenceSeries=series_id,
+                             Labels={str(v): {"Name": n} for v, n in names.items()})
+    assert r.status == 200, r.describe()
+    series = orthanc.get_json("/series/%s" % r.json()["ID"])
+    path = str(tmp_path / "rtstruct.dcm")
+    with open(path, "wb") as f:
+        f.write(orthanc.get_bytes("/instances/%s/file" % series["Instances"][0]))
+    # The scanner's files carry an invalid PatientSex ("0"), which the Patient module copies verbatim: every
+    # other error would be ours
+    inherited = set(dicom_tools.run_dciodvfy(real.dicom_files[0]).errors)
+    ours = [e for e in dicom_tools.run_dciodvfy(path).errors if e not in inherited]
+    assert not ours, "dciodvfy errors:\n%s" % "\n".join(ours)
+    ds = pydicom.dcmread(path)
+    planes = {str(c.ContourImageSequence[0].ReferencedSOPInstanceUID)
+              for roi in ds.ROIContourSequence for c in roi.ContourSequence}
+    assert 1 <= len(planes) <= 8, "contours on %d images of 8 planes" % len(planes)
+
+    reference = RealReference(real.dicom_files)
+    assert (reference.slices, reference.rows, reference.columns) == (8, 64, 64)
+    out, log = run_plastimatch(path, reference.write(str(tmp_path / "reference")), str(tmp_path / "structures"))
+
+    # The label map on the reference's pixels, through the NIfTI affine (LPS to RAS to voxel)
+    k, row, column = np.mgrid[0:reference.slices, 0:reference.rows, 0:reference.columns]
+    world = reference.world(k, row, column) * np.array([-1.0, -1.0, 1.0])
+    voxel = np.rint(nib.affines.apply_affine(np.linalg.inv(img.affine), world)).astype(int)
+    expected_labels = labels[voxel[..., 0], voxel[..., 1], voxel[..., 2]]
+    for value, name in names.items():
+        expected = expected_labels == value
+        got = sample_on_reference(read_mha(os.path.join(out, name + ".mha")), reference)
+        score = dice(got, expected)
+        print("real GE EPI: %s %d voxels, plastimatch %d, Dice %.4f" % (name, expected.sum(), got.sum(), score))
+        assert expected.sum() > 1000, "%s: only %d voxels" % (name, expected.sum())
+        assert score >= 0.98, "%s: Dice %.4f" % (name, score)
