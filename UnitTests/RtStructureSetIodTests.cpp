@@ -331,6 +331,17 @@ TEST(RtStructureSetIod, LabelMapOutsideTheReferenceIsRefused)
   flat.hasGeometry = false;
   EXPECT_CONVERSION_ERROR(Convert(MakeLabelNifti(NX, 1), RtStructOptions(flat)), InvalidInput, "ImagePositionPatient");
 
+  // A reference whose images are not all parallel (a localizer)
+  ReferenceSeries localizer = reference;
+  localizer.images[1].hasOrientation = true;
+  const double sagittal[6] = { 0, 1, 0, 0, 0, -1 };
+  std::copy(sagittal, sagittal + 6, localizer.images[1].orientation);
+  EXPECT_CONVERSION_ERROR(Convert(MakeLabelNifti(NX, 1), RtStructOptions(localizer)), InvalidInput, "localizer");
+  localizer.images[1].hasOrientation = false;
+  localizer.images[2].hasOrientation = true;
+  std::copy(ORIENTATION.begin(), ORIENTATION.end(), localizer.images[2].orientation);
+  EXPECT_TRUE(Convert(MakeLabelNifti(NX, 1), RtStructOptions(localizer)) != nullptr);
+
   // Nothing on the reference's images
   EXPECT_CONVERSION_ERROR(Convert(MakeLabelFile(NX, NY, NZ, std::vector<uint8_t>(NX * NY * NZ, 0), same),
                                   RtStructOptions(reference)), InvalidInput, "empty");

@@ -133,6 +133,12 @@ namespace NiftiToDicomPlugin
         image.hasPosition = true;
         std::copy(p.begin(), p.end(), image.position);
       }
+      const std::vector<double> o = ParseDecimals(instance["MainDicomTags"]["ImageOrientationPatient"].asString());
+      if (o.size() == 6)
+      {
+        image.hasOrientation = true;
+        std::copy(o.begin(), o.end(), image.orientation);
+      }
       reference.images.push_back(image);
     }
 

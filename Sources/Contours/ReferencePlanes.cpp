@@ -115,6 +115,22 @@ namespace NiftiToDicom
                        "Columns: choose a series of single-frame CT or MR images as reference");
     }
 
+    // A series of planes in several orientations (a localizer) has no one normal
+    for (size_t i : positioned)
+    {
+      const ReferencedImage& image = reference.images[i];
+      if (image.hasOrientation)
+      {
+        const Vector3 row = {{ image.orientation[0], image.orientation[1], image.orientation[2] }};
+        const Vector3 column = {{ image.orientation[3], image.orientation[4], image.orientation[5] }};
+        const Vector3 cross = Cross(normal, Normalize(Cross(row, column)));
+        if (!(Dot(cross, cross) <= PARALLEL_TOLERANCE * PARALLEL_TOLERANCE))
+        {
+          throw NotInSpace("its images are not all parallel (a localizer?): choose a series of parallel slices");
+        }
+      }
+    }
+
     const double sine = std::sqrt(Dot(Cross(normal, labelMap.GetNormal()), Cross(normal, labelMap.GetNormal())));
     if (!(sine <= PARALLEL_TOLERANCE))
     {

@@ -40,6 +40,8 @@ namespace NiftiToDicom
     std::string  sopInstanceUid;
     bool         hasPosition = false;
     double       position[3] = { 0, 0, 0 };   // ImagePositionPatient
+    bool         hasOrientation = false;
+    double       orientation[6] = { 1, 0, 0, 0, 1, 0 };   // ImageOrientationPatient
   };
 
   // The series the NIfTI was computed from
