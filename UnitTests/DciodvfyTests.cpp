@@ -60,6 +60,9 @@ namespace
       case IodType::Segmentation:
         series = ConvertLabelMap(NX);
         break;
+      case IodType::RtStructureSet:
+        series = ConvertLabelMapToRtStruct();
+        break;
     }
     if (series == nullptr || series->sink.buffers.empty())
     {
@@ -148,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(EveryIod, DciodvfyTest, ::testing::Values(
   DciodvfyCase{ "EnhancedMrColorImage", IodType::EnhancedMrColorImage, "EnhancedMRColorImage" },
   DciodvfyCase{ "ParametricMap", IodType::ParametricMap, "ParametricMap" },
   DciodvfyCase{ "Segmentation", IodType::Segmentation, "Segmentation" },
-  DciodvfyCase{ "TrueColorSecondaryCapture", IodType::TrueColorSecondaryCapture, "MultiframeTrueColorSCImage" }),
+  DciodvfyCase{ "TrueColorSecondaryCapture", IodType::TrueColorSecondaryCapture, "MultiframeTrueColorSCImage" },
+  DciodvfyCase{ "RtStructureSet", IodType::RtStructureSet, "RTStructureSet" }),
   [](const ::testing::TestParamInfo<DciodvfyCase>& info) { return std::string(info.param.name); });
 
 

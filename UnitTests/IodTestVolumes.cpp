@@ -2,6 +2,7 @@
 
 #include "NiftiTestFile.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -226,6 +227,40 @@ namespace IodTest
     options.modality = modality;
     return options;
   }
+
+  ReferenceSeries MakeReferenceSeries()
+  {
+    ReferenceSeries reference;
+    reference.seriesInstanceUid = "1.2.3.4.1";
+    reference.frameOfReferenceUid = "1.2.3.4";
+    reference.hasGeometry = true;
+    std::copy(ORIENTATION.begin(), ORIENTATION.end(), reference.orientation);
+    std::copy(PIXEL_SPACING.begin(), PIXEL_SPACING.end(), reference.pixelSpacing);
+    reference.rows = NY;
+    reference.columns = NX;
+    for (int64_t k = 0; k < NZ; k++)
+    {
+      ReferencedImage image;
+      image.sopClassUid = "1.2.840.10008.5.1.4.1.1.4";
+      image.sopInstanceUid = "1.2.3.4.1." + std::to_string(k + 1);
+      image.hasPosition = true;
+      const std::vector<double> position = ExpectedPosition(k);
+      std::copy(position.begin(), position.end(), image.position);
+      reference.images.push_back(image);
+    }
+    return reference;
+  }
+
+
+  std::unique_ptr<Series> ConvertLabelMapToRtStruct()
+  {
+    SeriesOptions options = Options(IodType::RtStructureSet);
+    options.labels = MakeSegmentLabels();
+    options.hasReference = true;
+    options.reference = MakeReferenceSeries();
+    return Convert(MakeLabelNifti(NX, 1), std::move(options));
+  }
+
 
   std::unique_ptr<Series> ConvertLabelMap(int64_t nx)
   {

@@ -90,4 +90,11 @@ namespace IodTest
 
   // The label map of "nx" columns as a Segmentation, with MakeSegmentLabels()
   std::unique_ptr<Series> ConvertLabelMap(int64_t nx);
+
+  // A reference series whose images are the NZ slices of the test volumes
+  // (same grid, same frame of reference "1.2.3.4")
+  NiftiToDicom::ReferenceSeries MakeReferenceSeries();
+
+  // The label map of NX columns as an RT Structure Set on MakeReferenceSeries()
+  std::unique_ptr<Series> ConvertLabelMapToRtStruct();
 }

@@ -133,6 +133,12 @@ namespace NiftiToDicomPlugin
         image.hasPosition = true;
         std::copy(p.begin(), p.end(), image.position);
       }
+      const std::vector<double> o = ParseDecimals(instance["MainDicomTags"]["ImageOrientationPatient"].asString());
+      if (o.size() == 6)
+      {
+        image.hasOrientation = true;
+        std::copy(o.begin(), o.end(), image.orientation);
+      }
       reference.images.push_back(image);
     }
 
@@ -143,6 +149,15 @@ namespace NiftiToDicomPlugin
     const double rows = atof(first["Rows"].asString().c_str());
     const double columns = atof(first["Columns"].asString().c_str());
     bool hasExtent = (orientation.size() == 6 && spacing.size() == 2);
+    if (hasExtent && rows > 0 && columns > 0)
+    {
+      // Where an RT Structure Set draws its contours
+      reference.hasGeometry = true;
+      std::copy(orientation.begin(), orientation.end(), reference.orientation);
+      std::copy(spacing.begin(), spacing.end(), reference.pixelSpacing);
+      reference.rows = static_cast<int64_t>(rows);
+      reference.columns = static_cast<int64_t>(columns);
+    }
     if (hasExtent)
     {
       const Vector3 x = {{ orientation[0], orientation[1], orientation[2] }};

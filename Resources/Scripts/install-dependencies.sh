@@ -18,7 +18,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   googletest libgtest-dev
-  orthanc-neuro dcm2niix dicom3tools dcmtk
+  orthanc-neuro dcm2niix dicom3tools dcmtk plastimatch
   python3 python3-pytest python3-numpy python3-nibabel python3-pydicom
   chromium
   dpkg-dev debhelper lintian

@@ -57,9 +57,8 @@ namespace NiftiToDicom
   }
 
 
-  void DicomWriter::WritePart10(std::string& target, DcmFileFormat& file)
+  void DicomWriter::WritePart10(std::string& target, DcmFileFormat& file, E_TransferSyntax syntax)
   {
-    const E_TransferSyntax syntax = EXS_LittleEndianExplicit;
     file.validateMetaInfo(syntax);
 
     // The computed length is exact once the meta header is filled in;

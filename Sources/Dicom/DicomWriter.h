@@ -3,6 +3,7 @@
 #include "Plan/SeriesPlan.h"
 
 #include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 
 #include <string>
 
@@ -27,7 +28,9 @@ namespace NiftiToDicom
     // Appends an item holding CodeValue, CodingSchemeDesignator, CodeMeaning
     static void AddCode(DcmItem& item, const DcmTagKey& sequence, const CodedConcept& code);
 
-    // Little Endian Explicit Part-10 file
-    static void WritePart10(std::string& target, DcmFileFormat& file);
+    // Little Endian Explicit Part-10 file; Implicit on request, for the
+    // values an explicit 16-bit length cannot hold (RT contours over 64 KB)
+    static void WritePart10(std::string& target, DcmFileFormat& file,
+                            E_TransferSyntax syntax = EXS_LittleEndianExplicit);
   };
 }

@@ -4,6 +4,7 @@
 #include "Iod/EnhancedMrColorImageIod.h"
 #include "Iod/EnhancedMrImageIod.h"
 #include "Iod/ParametricMapIod.h"
+#include "Iod/RtStructureSetIod.h"
 #include "Iod/SegmentationIod.h"
 #include "Iod/TrueColorSecondaryCaptureIod.h"
 
@@ -29,6 +30,8 @@ namespace NiftiToDicom
         return std::unique_ptr<IInstanceFactory>(new SegmentationIod);
       case IodType::TrueColorSecondaryCapture:
         return std::unique_ptr<IInstanceFactory>(new TrueColorSecondaryCaptureIod);
+      case IodType::RtStructureSet:
+        return std::unique_ptr<IInstanceFactory>(new RtStructureSetIod);
     }
     throw std::logic_error("Unknown IodType");
   }

@@ -12,7 +12,8 @@ namespace NiftiToDicom
     EnhancedMrColorImage,        // one multi-frame instance, for RGB24 data (PS3.3 A.36.4)
     ParametricMap,               // one multi-frame instance, float pixels (PS3.3 A.75)
     Segmentation,                // one binary Segmentation instance, a segment per label (PS3.3 A.51)
-    TrueColorSecondaryCapture    // one multi-frame instance, colours without geometry (PS3.3 A.8.5), on request
+    TrueColorSecondaryCapture,   // one multi-frame instance, colours without geometry (PS3.3 A.8.5), on request
+    RtStructureSet               // one RT Structure Set, contours of each label on the reference's slices (PS3.3 A.19)
   };
 
   // The modality of the new series, where the IOD leaves a choice (classic

@@ -55,6 +55,8 @@ namespace NiftiToDicom
     std::string  sopInstanceUid;
     bool         hasPosition = false;
     double       position[3] = { 0, 0, 0 };   // ImagePositionPatient
+    bool         hasOrientation = false;
+    double       orientation[6] = { 1, 0, 0, 0, 1, 0 };   // ImageOrientationPatient
   };
 
   // The series the NIfTI was computed from
@@ -64,6 +66,15 @@ namespace NiftiToDicom
     std::string                   frameOfReferenceUid;
     bool                          sameFrameOfReference = false;   // share it with the new series
     std::vector<ReferencedImage>  images;
+
+    // The plane of its images (those of its first instance): where an RT
+    // Structure Set puts its contours. Absent for a series without
+    // ImageOrientationPatient, PixelSpacing, Rows or Columns.
+    bool                          hasGeometry = false;
+    double                        orientation[6] = { 1, 0, 0, 0, 1, 0 };   // ImageOrientationPatient
+    double                        pixelSpacing[2] = { 1, 1 };             // [between rows, between columns]
+    int64_t                       rows = 0;
+    int64_t                       columns = 0;
   };
 
   // What the caller decides about the new series
@@ -85,8 +96,8 @@ namespace NiftiToDicom
     // The NIfTI "descrip" is free text that may name the patient: only used on request
     bool            useNiftiDescription = false;
 
-    // Segmentation: names, colours and codes by label value (a label map)
-    // or by volume number from 1 (masks, fractional)
+    // Segmentation and RT Structure Set: names, colours and codes by label
+    // value (a label map) or by volume number from 1 (masks, fractional)
     std::map<int64_t, SegmentLabel> labels;
     SegmentationKind                segmentationKind = SegmentationKind::Auto;
 

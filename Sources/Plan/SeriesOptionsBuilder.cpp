@@ -1,5 +1,8 @@
 #include "Plan/SeriesOptionsBuilder.h"
 
+#include "Common/ConversionError.h"
+#include "Contours/ReferencePlanes.h"
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 
 #include <algorithm>
@@ -52,6 +55,10 @@ namespace NiftiToDicom
 
     // After the modality: a classic series is an MR or a CT Image
     warnings_ = request.output.ApplyTo(options_, header);
+    if (options_.iod == IodType::RtStructureSet)
+    {
+      CheckStructureSet(header, context);
+    }
 
     options_.seriesDescription = request.seriesDescription;
     options_.sourceFilename = request.filename;
@@ -71,6 +78,25 @@ namespace NiftiToDicom
                             "series of the study");
       }
     }
+  }
+
+
+  void SeriesOptionsBuilder::CheckStructureSet(const NiftiHeader& header, const ImportContext& context)
+  {
+    if (!context.hasReference)
+    {
+      throw ConversionError(ErrorKind::InvalidInput, OutputRequest::RTSTRUCT_NEEDS_REFERENCE);
+    }
+    if (header.GetSize(4) > 1)
+    {
+      throw ConversionError(ErrorKind::Unsupported,
+                            "An RT Structure Set is made from a 3D label map; this NIfTI has " +
+                            std::to_string(header.GetSize(4)) + " volumes");
+    }
+
+    // Before any voxel is read: a label map outside the reference's space is
+    // refused here, and what its contours will not show is said once
+    ReferencePlanes::Map(SeriesGeometry(header), context.reference, warnings_);
   }
 
 

@@ -35,6 +35,9 @@ namespace NiftiToDicom
     bool                      hasSeriesNumber_;
     std::vector<std::string>  warnings_;
 
+    // An RT Structure Set: a reference series, a 3D label map in its space
+    void CheckStructureSet(const NiftiHeader& header, const ImportContext& context);
+
   public:
     // Throws ConversionError(InvalidInput) when the request does not fit the
     // NIfTI (an output type its values cannot have, a bval/bvec of another

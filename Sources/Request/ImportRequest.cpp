@@ -157,6 +157,10 @@ namespace NiftiToDicom
       }
     }
     request.referenceSeries = GetOptionalString(root, "ReferenceSeries").asString();
+    if (request.output.type == OutputRequest::Type::RTStruct && request.referenceSeries.empty())
+    {
+      throw ConversionError(ErrorKind::InvalidInput, OutputRequest::RTSTRUCT_NEEDS_REFERENCE);
+    }
     request.bval = GetOptionalString(root, "Bval").asString();
     request.bvec = GetOptionalString(root, "Bvec").asString();
     if (request.bval.empty() != request.bvec.empty())

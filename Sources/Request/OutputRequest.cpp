@@ -74,6 +74,11 @@ namespace NiftiToDicom
   }
 
 
+  const char* const OutputRequest::RTSTRUCT_NEEDS_REFERENCE =
+    "\"Type\": \"RTStruct\" needs \"ReferenceSeries\": the Orthanc ID of the series the label map was drawn on, "
+    "whose images and frame of reference the structure set's contours lie on";
+
+
   OutputRequest OutputRequest::Parse(const Json::Value& root)
   {
     OutputRequest request;
@@ -101,11 +106,16 @@ namespace NiftiToDicom
       {
         request.type = Type::SecondaryCapture;
       }
+      else if (type == "RTStruct")
+      {
+        request.type = Type::RTStruct;
+      }
       else if (type != "Auto")
       {
         throw ConversionError(ErrorKind::InvalidInput,
                               "\"Type\" must be \"Classic\", \"EnhancedMR\", \"ParametricMap\", \"Segmentation\", "
-                              "\"SecondaryCapture\" (colour only) or \"Auto\"");
+                              "\"RTStruct\" (with \"ReferenceSeries\"), \"SecondaryCapture\" (colour only) or "
+                              "\"Auto\"");
       }
     }
 
@@ -232,6 +242,9 @@ namespace NiftiToDicom
       case Type::EnhancedMR:
         options.iod = IodType::EnhancedMrImage;
         break;
+      case Type::RTStruct:
+        options.iod = IodType::RtStructureSet;
+        break;
       default:
         // A segmentation type says what the NIfTI is, whatever its intent
         options.iod = (header.intentCode == NIFTI_INTENT_LABEL || segmentationKind != SegmentationKind::Auto) ?
@@ -241,10 +254,12 @@ namespace NiftiToDicom
 
     if (header.datatype == NIFTI_TYPE_RGB24)
     {
-      if (options.iod == IodType::ParametricMap || options.iod == IodType::Segmentation)
+      if (options.iod == IodType::ParametricMap || options.iod == IodType::Segmentation ||
+          options.iod == IodType::RtStructureSet)
       {
         throw ConversionError(ErrorKind::InvalidInput,
-                              "This NIfTI holds RGB colours, which cannot be a Parametric Map or a Segmentation: "
+                              "This NIfTI holds RGB colours, which cannot be a Parametric Map, a Segmentation or an "
+                              "RT Structure Set: "
                               "leave \"Type\" out to store it as an Enhanced MR Color image");
       }
       options.iod = (type == Type::SecondaryCapture) ? IodType::TrueColorSecondaryCapture : IodType::EnhancedMrColorImage;
@@ -273,9 +288,9 @@ namespace NiftiToDicom
       warnings.push_back("\"Units\", \"Quantity\" and \"DoublePrecision\" only apply to \"Type\": \"ParametricMap\" "
                          "and were ignored");
     }
-    if (options.iod != IodType::Segmentation && !labels.empty())
+    if (options.iod != IodType::Segmentation && options.iod != IodType::RtStructureSet && !labels.empty())
     {
-      warnings.push_back("\"Labels\" only applies to \"Type\": \"Segmentation\" and was ignored");
+      warnings.push_back("\"Labels\" only applies to \"Type\": \"Segmentation\" and \"RTStruct\" and was ignored");
     }
 
     if (options.iod != IodType::Segmentation && segmentationKind != SegmentationKind::Auto)

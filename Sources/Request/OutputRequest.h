@@ -19,7 +19,8 @@ namespace NiftiToDicom
       ParametricMap,
       Segmentation,
       EnhancedMR,
-      SecondaryCapture
+      SecondaryCapture,
+      RTStruct         // an RT Structure Set; needs "ReferenceSeries"
     };
 
     Type                             type = Type::Auto;
@@ -30,6 +31,9 @@ namespace NiftiToDicom
     std::map<int64_t, SegmentLabel>  labels;
     std::string                      labelsUpload;   // "Labels" named an upload: the plugin reads it, SetLabelText()
     SegmentationKind                 segmentationKind = SegmentationKind::Auto;   // "SegmentationType"
+
+    // The refusal of "Type": "RTStruct" without "ReferenceSeries"
+    static const char* const RTSTRUCT_NEEDS_REFERENCE;
 
     // Reads the fields of the request body; throws ConversionError(InvalidInput)
     static OutputRequest Parse(const Json::Value& root);
