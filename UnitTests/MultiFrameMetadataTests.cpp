@@ -174,13 +174,13 @@ TEST(SidecarPlacement, EnhancedMrFunctionalGroups)
   EXPECT_EQ("EP", GetString(d, DCM_ScanningSequence));
   EXPECT_EQ("SK", GetString(d, DCM_SequenceVariant));
 
-  // Top level: General Series, Enhanced MR Image, MR Pulse Sequence
+  // Top level: General Series, Enhanced MR Image
   EXPECT_EQ("REST1 w SMS", GetString(d, DCM_ProtocolName));
   EXPECT_EQ("3", GetString(d, DCM_MagneticFieldStrength));
-  EXPECT_EQ("2D", GetString(d, DCM_MRAcquisitionType));
-  EXPECT_EQ("epfid2d1_64", GetString(d, DCM_PulseSequenceName));
-  EXPECT_EQ("GRADIENT", GetString(d, DCM_EchoPulseSequence));
-  EXPECT_EQ("YES", GetString(d, DCM_EchoPlanarPulseSequence));
+  // dciodvfy refuses the MR Pulse Sequence module in a derived image
+  EXPECT_EQ("<absent>", GetString(d, DCM_MRAcquisitionType));
+  EXPECT_EQ("<absent>", GetString(d, DCM_PulseSequenceName));
+  EXPECT_EQ("epfid2d1_64", GetString(d, DCM_SequenceName));
   EXPECT_EQ("HFS", GetString(d, DCM_PatientPosition));
   EXPECT_EQ("BRAIN", GetString(d, DCM_BodyPartExamined));
 

@@ -94,16 +94,18 @@ namespace NiftiToDicom
         Top(DCM_ImageComments),
         Top(DCM_MagneticFieldStrength),
         Top(DCM_ImagedNucleus, DCM_ResonantNucleus),
-        Top(DCM_MRAcquisitionType),
-        Top(DCM_PulseSequenceName),
-        Rule(DCM_SequenceName),                 // PulseSequenceName, unless the sidecar gives it
-        Rule(DCM_ScanningSequence),             // EchoPulseSequence, EchoPlanarPulseSequence, InversionRecovery
+        // MR Pulse Sequence (C.8.13.4): dciodvfy refuses its attributes in
+        // a derived image, where PS3.3 allows them
+        Drop(DCM_MRAcquisitionType),
+        Drop(DCM_PulseSequenceName),
         Rule(DCM_AcquisitionDateTime),
         Rule(DCM_AcquisitionDate),
         Rule(DCM_AcquisitionTime),
         // Classic attributes without an Enhanced equivalent: standard
         // attributes beyond the IOD (an extended SOP class), which readers
         // such as dcm2niix read
+        Top(DCM_ScanningSequence),             // also InversionRecovery, see WriteSpecialGroups
+        Top(DCM_SequenceName),
         Top(DCM_SequenceVariant),
         Top(DCM_ScanOptions),
         Top(DCM_AcquisitionMatrix),
@@ -229,31 +231,6 @@ namespace NiftiToDicom
           {
             DicomWriter::Put(d, DCM_AcquisitionDateTime, date + time);
           }
-        }
-      }
-
-      void WritePulseSequence(DcmDataset& d, const SeriesPlan& plan)
-      {
-        // The classic attributes too (beyond the IOD), for the readers of those
-        std::string name, scanning;
-        if (Lookup(name, plan, DCM_SequenceName))
-        {
-          DicomWriter::Put(d, DCM_SequenceName, name);
-          if (!Lookup(name, plan, DCM_PulseSequenceName))
-          {
-            DicomWriter::Put(d, DCM_PulseSequenceName, name);
-          }
-        }
-        if (Lookup(scanning, plan, DCM_ScanningSequence))
-        {
-          DicomWriter::Put(d, DCM_ScanningSequence, scanning);
-          const bool spin = HasCode(scanning, "SE");
-          const bool gradient = HasCode(scanning, "GR") || HasCode(scanning, "EP");
-          if (spin || gradient)
-          {
-            DicomWriter::Put(d, DCM_EchoPulseSequence, spin ? (gradient ? "BOTH" : "SPIN") : "GRADIENT");
-          }
-          DicomWriter::Put(d, DCM_EchoPlanarPulseSequence, HasCode(scanning, "EP") ? "YES" : "NO");
         }
       }
 
@@ -435,7 +412,6 @@ namespace NiftiToDicom
       if (family == Family::EnhancedMr)
       {
         WriteAcquisitionDateTime(d, plan);
-        WritePulseSequence(d, plan);
       }
     }
 

@@ -35,15 +35,20 @@ SERIES = real_mri.series_names()
 # - Manufacturer, ManufacturersModelName, DeviceSerialNumber, StationName, SoftwareVersions, InstitutionName:
 #   General Equipment names this plugin (the scanner is Contributing Equipment);
 # - SeriesDescription, SeriesNumber: the new series' own;
-# - ScanningSequence, SequenceVariant, ScanOptions, AcquisitionMatrixPE, SAR: classic attributes that Enhanced MR
-#   replaces (MR Pulse Sequence, MR Timing > SAR sequence) and dcm2niix reads from classic files only;
+# - MRAcquisitionType, PulseSequenceName: the MR Pulse Sequence module, which dciodvfy refuses in a derived image;
 # - SliceTiming, PhaseEncodingDirection's sign, EffectiveEchoSpacing, TotalReadoutTime, MultibandAccelerationFactor
 #   and the other vendor keys: no public attribute (they travel in the private copy of the sidecar).
 ENHANCED_KEYS = {
+    "ScanningSequence": None,
+    "SequenceVariant": None,
+    "ScanOptions": None,
+    "PercentPhaseFOV": 1e-6,
+    "PercentSampling": 1e-6,
+    "InPlanePhaseEncodingDirectionDICOM": None,
+    "EchoTrainLength": None,
     "MagneticFieldStrength": 1e-6,
-    "ImagingFrequency": 1e-4,
+    "ImagingFrequency": 1e-3,   # dcm2niix 1.0.20220720 writes 6 significant digits of a DS
     "ProtocolName": None,
-    "MRAcquisitionType": None,
     "EchoTime": 1e-6,
     "RepetitionTime": 1e-6,
     "FlipAngle": 1e-6,
@@ -274,10 +279,10 @@ def test_generated_4d_round_trip(generated, case_name, output_type):
 
 
 def test_generated_diffusion_round_trip(generated):
-    """gen_4d's 3 volumes as a diffusion series: b = 0, a tiny b = 1.25 without direction (UIH writes such), and
-    b = 1000: the order, the b-values and the vectors come back."""
-    bval = "0 1.25 1000"
-    bvec = "0 0 0.6\n0 0 0.8\n0 0 0"
+    """gen_4d's 3 volumes as a diffusion series (b = 0, 500, 1000): the volumes come back in their order, with their
+    b-values, from the MR Diffusion functional group of each frame."""
+    bval = "0 500 1000"
+    bvec = "0 0.6 0\n0 0.8 0\n0 0 1"
     r = generated("gen_4d", "EnhancedMR", bval, bvec)
     assert len(r.dcm2niix.niftis) == 1, r.dcm2niix.output
     back = nib.load(r.dcm2niix.niftis[0])
@@ -285,4 +290,4 @@ def test_generated_diffusion_round_trip(generated):
                                     reference_affine=r.case.world_affine(r.original))
     assert cmp, "%s\n--- dcm2niix ---\n%s" % (cmp.report(), r.dcm2niix.output)
     stem = r.dcm2niix.niftis[0][:-4]
-    np.testing.assert_allclose(np.loadtxt(stem + ".bval"), [0, 1.25, 1000], atol=1e-3)
+    np.testing.assert_allclose(np.loadtxt(stem + ".bval"), [0, 500, 1000], atol=1e-3)
