@@ -184,6 +184,14 @@ TEST(SidecarPlacement, EnhancedMrFunctionalGroups)
   EXPECT_EQ("HFS", GetString(d, DCM_PatientPosition));
   EXPECT_EQ("BRAIN", GetString(d, DCM_BodyPartExamined));
 
+  // The anatomic region of the frames is the body part the sidecar names
+  DcmItem* anatomy = SharedGroup(d, DCM_FrameAnatomySequence);
+  ASSERT_TRUE(anatomy != nullptr);
+  DcmItem* region = GetItem(*anatomy, DCM_AnatomicRegionSequence);
+  ASSERT_TRUE(region != nullptr);
+  EXPECT_EQ("12738006", GetString(*region, DCM_CodeValue));
+  EXPECT_EQ("Brain", GetString(*region, DCM_CodeMeaning));
+
   // General Equipment is this plugin, whatever scanner the sidecar names
   EXPECT_EQ("Orthanc NIfTI-to-DICOM", GetString(d, DCM_Manufacturer));
   EXPECT_NE("175689", GetString(d, DCM_DeviceSerialNumber));

@@ -36,7 +36,7 @@ namespace NiftiToDicom
 
   void EnhancedMrColorImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
   {
-    WriteFrameAnatomy(shared);
+    WriteFrameAnatomy(shared, plan);
     EnhancedMrImageModule::WriteFrameType(shared, plan, "TRUE_COLOR");
   }
 

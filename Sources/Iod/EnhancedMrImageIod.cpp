@@ -46,7 +46,7 @@ namespace NiftiToDicom
   {
     const PixelEncoder& encoder = plan.GetEncoder();
 
-    WriteFrameAnatomy(shared);
+    WriteFrameAnatomy(shared, plan);
 
     DcmItem& transformation = DicomWriter::AppendItem(shared, DCM_PixelValueTransformationSequence);
     DicomWriter::Put(transformation, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
