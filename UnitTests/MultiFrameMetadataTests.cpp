@@ -48,7 +48,8 @@ namespace
     "  \"EchoTime\": 0.03, \"RepetitionTime\": 0.5, \"FlipAngle\": 52, \"EchoTrainLength\": 56,"
     "  \"PixelBandwidth\": 2298, \"PercentPhaseFOV\": 100, \"PercentSampling\": 100,"
     "  \"ReceiveCoilName\": \"HeadNeck_20_TCS\", \"InPlanePhaseEncodingDirectionDICOM\": \"COL\","
-    "  \"PatientPosition\": \"HFS\", \"BodyPartExamined\": \"BRAIN\", \"InversionTime\": 0.9 }";
+    "  \"PatientPosition\": \"HFS\", \"BodyPartExamined\": \"BRAIN\", \"InversionTime\": 0.9,"
+    "  \"AcquisitionTime\": \"13:19:34.087500\" }";
 
   SeriesOptions SidecarOptions(IodType iod)
   {
@@ -183,6 +184,9 @@ TEST(SidecarPlacement, EnhancedMrFunctionalGroups)
   EXPECT_EQ("epfid2d1_64", GetString(d, DCM_SequenceName));
   EXPECT_EQ("HFS", GetString(d, DCM_PatientPosition));
   EXPECT_EQ("BRAIN", GetString(d, DCM_BodyPartExamined));
+  // A time needs its date: the study's (MR_small's StudyDate), in Enhanced MR's AcquisitionDateTime
+  EXPECT_EQ(GetString(d, DCM_StudyDate) + "131934.087500", GetString(d, DCM_AcquisitionDateTime));
+  EXPECT_EQ(14u, GetString(d, DCM_AcquisitionDateTime).find('.'));
 
   // The anatomic region of the frames is the body part the sidecar names
   DcmItem* anatomy = SharedGroup(d, DCM_FrameAnatomySequence);

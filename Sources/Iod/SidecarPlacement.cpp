@@ -227,7 +227,7 @@ namespace NiftiToDicom
           {
             date = plan.GetParent().GetString(DCM_StudyDate);
           }
-          if (date.size() == 8)
+          if (date.size() == 8 && date.find_first_not_of("0123456789") == std::string::npos)
           {
             DicomWriter::Put(d, DCM_AcquisitionDateTime, date + time);
           }
