@@ -70,7 +70,7 @@ TEST(EnhancedMrImageIod, ThreeAndFourDimensionalSeries)
     std::vector<int64_t> slices, timePoints;
     std::vector<std::string> indexValues;
     ListVolumeFrames(slices, timePoints, indexValues, nt);
-    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 2 : 1);
+    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 3 : 2);
 
     // Pixel Value Transformation, shared
     DcmItem* shared = GetItem(d, DCM_SharedFunctionalGroupsSequence);
@@ -128,7 +128,7 @@ TEST(EnhancedMrColorImageIod, ThreeAndFourDimensionalSeries)
     std::vector<int64_t> slices, timePoints;
     std::vector<std::string> indexValues;
     ListVolumeFrames(slices, timePoints, indexValues, nt);
-    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 2 : 1);
+    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 3 : 2);
     CheckRgbPixels(d, slices, timePoints);
   }
 }

@@ -177,9 +177,13 @@ namespace IodTest
     ASSERT_TRUE(measures != nullptr);
     ExpectDecimals(PIXEL_SPACING, *measures, DCM_PixelSpacing, 1e-6);
     ExpectDecimals({ SLICE_SPACING }, *measures, DCM_SliceThickness, 1e-6);
-    DcmItem* orientation = GetItem(*shared, DCM_PlaneOrientationSequence);
-    ASSERT_TRUE(orientation != nullptr);
-    ExpectDecimals(ORIENTATION, *orientation, DCM_ImageOrientationPatient, 1e-9);
+    // Plane Orientation: shared, or in every frame (where it keeps dcm2niix
+    // from reordering 4D frames), never both
+    DcmItem* sharedOrientation = GetItem(*shared, DCM_PlaneOrientationSequence);
+    if (sharedOrientation != nullptr)
+    {
+      ExpectDecimals(ORIENTATION, *sharedOrientation, DCM_ImageOrientationPatient, 1e-9);
+    }
 
     // Per frame: Frame Content and Plane Position
     ASSERT_EQ(slices.size(), CountItems(d, DCM_PerFrameFunctionalGroupsSequence));
@@ -191,6 +195,12 @@ namespace IodTest
       DcmItem* content = GetItem(*perFrame, DCM_FrameContentSequence);
       ASSERT_TRUE(content != nullptr);
       EXPECT_EQ(dimensionIndexValues[f], GetString(*content, DCM_DimensionIndexValues));
+      DcmItem* orientation = GetItem(*perFrame, DCM_PlaneOrientationSequence);
+      ASSERT_TRUE((orientation == nullptr) != (sharedOrientation == nullptr)) << "orientation shared xor per frame";
+      if (orientation != nullptr)
+      {
+        ExpectDecimals(ORIENTATION, *orientation, DCM_ImageOrientationPatient, 1e-9);
+      }
       DcmItem* position = GetItem(*perFrame, DCM_PlanePositionSequence);
       ASSERT_TRUE(position != nullptr);
       ExpectDecimals(ExpectedPosition(slices[f]), *position, DCM_ImagePositionPatient, 1e-5);
@@ -210,8 +220,9 @@ namespace IodTest
       {
         slices.push_back(k);
         timePoints.push_back(t);
-        dimensionIndexValues.push_back(nt > 1 ? std::to_string(t + 1) + "\\" + std::to_string(k + 1) :
-                                       std::to_string(k + 1));
+        // Stack, position in the stack, temporal position (4D)
+        dimensionIndexValues.push_back("1\\" + std::to_string(k + 1) +
+                                       (nt > 1 ? "\\" + std::to_string(t + 1) : std::string()));
       }
     }
   }

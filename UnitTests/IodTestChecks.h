@@ -37,7 +37,7 @@ namespace IodTest
                              const std::vector<std::string>& dimensionIndexValues, unsigned long dimensions);
 
   // Frames of a non-segmentation multi-frame IOD: every slice of every time
-  // point, time-major, indexed [temporal position,] slice
+  // point, time-major, indexed stack (1), slice[, temporal position]
   void ListVolumeFrames(std::vector<int64_t>& slices, std::vector<int64_t>& timePoints,
                         std::vector<std::string>& dimensionIndexValues, int64_t nt);
 

@@ -99,7 +99,7 @@ namespace
     std::vector<int64_t> slices, timePoints;
     std::vector<std::string> indexValues;
     ListVolumeFrames(slices, timePoints, indexValues, nt);
-    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 2 : 1);
+    CheckFunctionalGroups(d, slices, indexValues, nt > 1 ? 3 : 2);
 
     // Real World Value Mapping: identity over the finite values, with the units
     DcmItem* shared = GetItem(d, DCM_SharedFunctionalGroupsSequence);

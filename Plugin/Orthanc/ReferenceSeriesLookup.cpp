@@ -3,6 +3,7 @@
 #include "Orthanc/RestHelpers.h"
 
 #include "Common/ConversionError.h"
+#include "Plan/ReferenceRegion.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,32 +15,9 @@ namespace NiftiToDicomPlugin
 
   namespace
   {
-    struct Box
-    {
-      Vector3 low = {{ 1e30, 1e30, 1e30 }};
-      Vector3 high = {{ -1e30, -1e30, -1e30 }};
-
-      void Add(const Vector3& p)
-      {
-        for (int i = 0; i < 3; i++)
-        {
-          low[i] = std::min(low[i], p[i]);
-          high[i] = std::max(high[i], p[i]);
-        }
-      }
-
-      bool Overlaps(const Box& other, double tolerance) const
-      {
-        for (int i = 0; i < 3; i++)
-        {
-          if (high[i] + tolerance < other.low[i] || other.high[i] + tolerance < low[i])
-          {
-            return false;
-          }
-        }
-        return true;
-      }
-    };
+    // Instances whose geometry is read from their own tags, at most: a
+    // series of more is sampled evenly (first and last included)
+    const size_t MAX_INSTANCES_READ = 256;
 
     std::vector<double> ParseDecimals(const std::string& text)
     {
@@ -53,11 +31,6 @@ namespace NiftiToDicomPlugin
       return values;
     }
 
-    Vector3 Add(const Vector3& a, const Vector3& b, double s)
-    {
-      return {{ a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2] }};
-    }
-
     ConversionError NoSuchSeries(const std::string& id)
     {
       return ConversionError(ErrorKind::UnknownResource,
@@ -65,23 +38,76 @@ namespace NiftiToDicomPlugin
                              "series the NIfTI was computed from (as in /series/<id>)");
     }
 
-    // The corners of the voxel grid of the NIfTI, in LPS
-    Box NiftiBox(const SeriesGeometry& geometry)
+    // A classic series keeps each slice's position in Orthanc's index: no
+    // file to read. Enhanced images (positions in functional groups) and
+    // vendor mosaics (one position for several slices, or positions in a
+    // private sequence) are read from their files.
+    bool IsPlainSlice(const Json::Value& tags)
     {
-      Box box;
-      for (int64_t k : { static_cast<int64_t>(0), geometry.GetSlices() - 1 })
+      const std::string frames = tags["NumberOfFrames"].asString();
+      return tags["ImagePositionPatient"].isString() &&
+             (frames.empty() || frames == "1") &&
+             ("\\" + tags["ImageType"].asString() + "\\").find("\\MOSAIC\\") == std::string::npos;
+    }
+
+    // The Siemens number of slices of a mosaic, when Orthanc does not name
+    // the private tag: its raw value (US, little endian, or text)
+    void AddMosaicImages(Json::Value& tags, const std::string& instanceId)
+    {
+      if (tags.isMember("NumberOfImagesInMosaic") || tags.isMember("0019,100a"))
       {
-        const Vector3 origin = geometry.GetSlicePosition(k);
-        for (int64_t c : { static_cast<int64_t>(0), geometry.GetColumns() - 1 })
+        return;
+      }
+      std::string raw;
+      if (RestHelpers::GetString(raw, "/instances/" + instanceId + "/content/0019-100a"))
+      {
+        if (raw.size() == 2)
         {
-          for (int64_t r : { static_cast<int64_t>(0), geometry.GetRows() - 1 })
-          {
-            box.Add(Add(Add(origin, geometry.GetRowDirection(), c * geometry.GetColumnSpacing()),
-                        geometry.GetColumnDirection(), r * geometry.GetRowSpacing()));
-          }
+          const unsigned int count = static_cast<unsigned char>(raw[0]) + 256u * static_cast<unsigned char>(raw[1]);
+          tags["0019,100a"] = std::to_string(count);
+        }
+        else
+        {
+          tags["0019,100a"] = raw;
         }
       }
-      return box;
+    }
+
+    ReferenceRegion ReadRegion(const Json::Value& instances, const Json::Value& first)
+    {
+      ReferenceRegion region;
+      if (IsPlainSlice(first))
+      {
+        for (const Json::Value& instance : instances)
+        {
+          Json::Value tags = first;
+          tags["ImagePositionPatient"] = instance["MainDicomTags"]["ImagePositionPatient"];
+          if (!region.AddInstance(tags))
+          {
+            return ReferenceRegion();   // a slice without position: no region
+          }
+        }
+        return region;
+      }
+
+      // Every instance, or an even sample of them and the last one
+      const size_t count = instances.size();
+      const size_t step = (count + MAX_INSTANCES_READ - 1) / MAX_INSTANCES_READ;
+      for (size_t i = 0; ; i = std::min(i + step, count - 1))
+      {
+        const std::string id = instances[static_cast<Json::ArrayIndex>(i)]["ID"].asString();
+        Json::Value tags;
+        if (RestHelpers::GetJson(tags, "/instances/" + id + "/tags?simplify"))
+        {
+          AddMosaicImages(tags, id);
+          region.AddInstance(tags);
+        }
+        if (i == count - 1)
+        {
+          break;
+        }
+      }
+      return region;
     }
   }
 
@@ -128,7 +154,7 @@ namespace NiftiToDicomPlugin
       image.sopClassUid = sopClassUid;
       image.sopInstanceUid = instance["MainDicomTags"]["SOPInstanceUID"].asString();
       const std::vector<double> p = ParseDecimals(instance["MainDicomTags"]["ImagePositionPatient"].asString());
-      if (p.size() == 3)
+      if (p.size() == 3 && IsPlainSlice(first))   // a mosaic's position is not a slice's
       {
         image.hasPosition = true;
         std::copy(p.begin(), p.end(), image.position);
@@ -142,44 +168,22 @@ namespace NiftiToDicomPlugin
       reference.images.push_back(image);
     }
 
-    // The region the reference images cover, from each slice's corners
-    Box referenceBox;
+    // Where an RT Structure Set draws its contours
     const std::vector<double> orientation = ParseDecimals(first["ImageOrientationPatient"].asString());
     const std::vector<double> spacing = ParseDecimals(first["PixelSpacing"].asString());
     const double rows = atof(first["Rows"].asString().c_str());
     const double columns = atof(first["Columns"].asString().c_str());
-    bool hasExtent = (orientation.size() == 6 && spacing.size() == 2);
-    if (hasExtent && rows > 0 && columns > 0)
+    if (orientation.size() == 6 && spacing.size() == 2 && rows > 0 && columns > 0)
     {
-      // Where an RT Structure Set draws its contours
       reference.hasGeometry = true;
       std::copy(orientation.begin(), orientation.end(), reference.orientation);
       std::copy(spacing.begin(), spacing.end(), reference.pixelSpacing);
       reference.rows = static_cast<int64_t>(rows);
       reference.columns = static_cast<int64_t>(columns);
     }
-    if (hasExtent)
-    {
-      const Vector3 x = {{ orientation[0], orientation[1], orientation[2] }};
-      const Vector3 y = {{ orientation[3], orientation[4], orientation[5] }};
-      for (const Json::Value& instance : instances)
-      {
-        const std::vector<double> p = ParseDecimals(instance["MainDicomTags"]["ImagePositionPatient"].asString());
-        if (p.size() != 3)
-        {
-          hasExtent = false;
-          break;
-        }
-        const Vector3 origin = {{ p[0], p[1], p[2] }};
-        for (double c : { 0.0, columns - 1 })
-        {
-          for (double r : { 0.0, rows - 1 })
-          {
-            referenceBox.Add(Add(Add(origin, x, c * spacing[1]), y, r * spacing[0]));
-          }
-        }
-      }
-    }
+
+    // The region the reference images cover, from their own geometry
+    const ReferenceRegion region = ReadRegion(instances, first);
 
     if (reference.frameOfReferenceUid.empty())
     {
@@ -192,7 +196,13 @@ namespace NiftiToDicomPlugin
                          std::to_string(geometry.GetXformCode()) + ", not 1 = SCANNER_ANAT): the new series got "
                          "its own frame of reference");
     }
-    else if (!hasExtent || !NiftiBox(geometry).Overlaps(referenceBox, 1.0))
+    else if (region.IsEmpty())
+    {
+      warnings.push_back("The images of the reference series give no position, orientation and pixel spacing: "
+                         "whether the NIfTI lies in their region is unknown, so the new series got its own frame "
+                         "of reference");
+    }
+    else if (!region.Overlaps(geometry, 1.0))
     {
       warnings.push_back("The NIfTI does not overlap the region imaged by the reference series: the new series got "
                          "its own frame of reference");

@@ -4,6 +4,7 @@
 #include "Dicom/Modules.h"
 #include "Iod/EnhancedMrImageModule.h"
 #include "Iod/FrameAnatomy.h"
+#include "Iod/SidecarPlacement.h"
 #include "Iod/RgbFrames.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>
@@ -26,7 +27,7 @@ namespace NiftiToDicom
 
   void EnhancedMrColorImageIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
   {
-    EnhancedMrImageModule::Write(d, "TRUE_COLOR");
+    EnhancedMrImageModule::Write(d, plan, "TRUE_COLOR");
     RgbFrames::WritePixelDescription(d);
     DicomWriter::Put(d, DCM_PatientPosition, "");   // General Series, Type 2C: unknown for a derived volume
     Modules::WriteIccProfile(d);
@@ -35,8 +36,14 @@ namespace NiftiToDicom
 
   void EnhancedMrColorImageIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
   {
-    WriteFrameAnatomy(shared);
-    EnhancedMrImageModule::WriteFrameType(shared, "TRUE_COLOR");
+    WriteFrameAnatomy(shared, plan);
+    EnhancedMrImageModule::WriteFrameType(shared, plan, "TRUE_COLOR");
+  }
+
+
+  void EnhancedMrColorImageIod::AddFrameGroups(DcmItem& perFrame, const SeriesPlan& plan, const Frame& frame) const
+  {
+    SidecarPlacement::WriteDiffusion(perFrame, plan, frame);
   }
 
 

@@ -5,6 +5,7 @@
 #include "Dicom/DicomWriter.h"
 #include "Iod/EnhancedMrImageModule.h"
 #include "Iod/FrameAnatomy.h"
+#include "Iod/SidecarPlacement.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -30,7 +31,7 @@ namespace NiftiToDicom
 
   void EnhancedMrImageIod::AddImageModule(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
   {
-    EnhancedMrImageModule::Write(d, "MONOCHROME");
+    EnhancedMrImageModule::Write(d, plan, "MONOCHROME");
     DicomWriter::PutUint16(d, DCM_SamplesPerPixel, 1);
     DicomWriter::Put(d, DCM_PhotometricInterpretation, "MONOCHROME2");
     DicomWriter::PutUint16(d, DCM_BitsAllocated, 16);
@@ -45,7 +46,7 @@ namespace NiftiToDicom
   {
     const PixelEncoder& encoder = plan.GetEncoder();
 
-    WriteFrameAnatomy(shared);
+    WriteFrameAnatomy(shared, plan);
 
     DcmItem& transformation = DicomWriter::AppendItem(shared, DCM_PixelValueTransformationSequence);
     DicomWriter::Put(transformation, DCM_RescaleIntercept, DicomValues::FormatDecimal(encoder.GetRescaleIntercept()));
@@ -56,7 +57,13 @@ namespace NiftiToDicom
     DicomWriter::Put(voi, DCM_WindowCenter, DicomValues::FormatDecimal(encoder.GetWindowCenter()));
     DicomWriter::Put(voi, DCM_WindowWidth, DicomValues::FormatDecimal(encoder.GetWindowWidth()));
 
-    EnhancedMrImageModule::WriteFrameType(shared, "MONOCHROME");
+    EnhancedMrImageModule::WriteFrameType(shared, plan, "MONOCHROME");
+  }
+
+
+  void EnhancedMrImageIod::AddFrameGroups(DcmItem& perFrame, const SeriesPlan& plan, const Frame& frame) const
+  {
+    SidecarPlacement::WriteDiffusion(perFrame, plan, frame);
   }
 
 

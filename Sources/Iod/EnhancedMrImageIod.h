@@ -13,6 +13,15 @@ namespace NiftiToDicom
     const char* GetModality(const SeriesPlan& plan) const override;
     void AddImageModule(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
     void AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const override;
+    void AddFrameGroups(DcmItem& perFrame, const SeriesPlan& plan, const Frame& frame) const override;
+    SidecarPlacement::Family GetSidecarFamily() const override
+    {
+      return SidecarPlacement::Family::EnhancedMr;
+    }
+    bool IsOrientationPerFrame() const override
+    {
+      return true;
+    }
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
   };
 }

@@ -11,6 +11,19 @@
 
 namespace NiftiToDicom
 {
+  namespace
+  {
+    // Plane Orientation functional group (C.7.6.16.2.4)
+    void WriteOrientation(DcmItem& group, const SeriesGeometry& geometry)
+    {
+      const Vector3& x = geometry.GetRowDirection();
+      const Vector3& y = geometry.GetColumnDirection();
+      DicomWriter::Put(DicomWriter::AppendItem(group, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient,
+                       DicomValues::FormatDecimals({ x[0], x[1], x[2], y[0], y[1], y[2] }));
+    }
+  }
+
+
   const CodedConcept& MultiFrameIod::GetDerivationCode() const
   {
     return Codes::ImageProcessing();
@@ -28,11 +41,12 @@ namespace NiftiToDicom
   std::vector<MultiFrameIod::Dimension> MultiFrameIod::GetDimensions(const SeriesPlan& plan) const
   {
     std::vector<Dimension> dimensions;
+    dimensions.push_back({ DCM_StackID, DCM_FrameContentSequence, "Stack ID" });
+    dimensions.push_back({ DCM_InStackPositionNumber, DCM_FrameContentSequence, "In-Stack Position Number" });
     if (plan.GetTimePointCount() > 1)
     {
       dimensions.push_back({ DCM_TemporalPositionIndex, DCM_FrameContentSequence, "Temporal Position Index" });
     }
-    dimensions.push_back({ DCM_ImagePositionPatient, DCM_PlanePositionSequence, "Image Position Patient" });
     return dimensions;
   }
 
@@ -40,11 +54,12 @@ namespace NiftiToDicom
   std::vector<Uint32> MultiFrameIod::GetDimensionIndexValues(const SeriesPlan& plan, const Frame& frame) const
   {
     std::vector<Uint32> values;
+    values.push_back(1);
+    values.push_back(static_cast<Uint32>(frame.k + 1));
     if (plan.GetTimePointCount() > 1)
     {
       values.push_back(static_cast<Uint32>(frame.t + 1));
     }
-    values.push_back(static_cast<Uint32>(frame.k + 1));
     return values;
   }
 
@@ -86,15 +101,17 @@ namespace NiftiToDicom
     DcmItem& measures = DicomWriter::AppendItem(shared, DCM_PixelMeasuresSequence);
     DicomWriter::Put(measures, DCM_PixelSpacing, DicomValues::FormatDecimals({ geometry.GetRowSpacing(),
                                                                               geometry.GetColumnSpacing() }));
-    DicomWriter::Put(measures, DCM_SliceThickness, DicomValues::FormatDecimal(geometry.GetSliceSpacing()));
+    DicomWriter::Put(measures, DCM_SliceThickness,
+                     DicomValues::FormatDecimal(SidecarPlacement::GetSliceThickness(plan)));
     DicomWriter::Put(measures, DCM_SpacingBetweenSlices, DicomValues::FormatDecimal(geometry.GetSliceSpacing()));
 
-    const Vector3& x = geometry.GetRowDirection();
-    const Vector3& y = geometry.GetColumnDirection();
-    DicomWriter::Put(DicomWriter::AppendItem(shared, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient,
-                     DicomValues::FormatDecimals({ x[0], x[1], x[2], y[0], y[1], y[2] }));
+    if (!IsOrientationPerFrame())
+    {
+      WriteOrientation(shared, geometry);
+    }
 
     AddSharedGroups(shared, plan);
+    SidecarPlacement::WriteSharedGroups(shared, d, plan, GetSidecarFamily());
 
     Modules::WriteDerivationImage(shared, plan, GetDerivationCode());
   }
@@ -115,6 +132,10 @@ namespace NiftiToDicom
       const Vector3 position = plan.GetGeometry().GetSlicePosition(frame.k);
       DicomWriter::Put(DicomWriter::AppendItem(perFrame, DCM_PlanePositionSequence), DCM_ImagePositionPatient,
                        DicomValues::FormatDecimals({ position[0], position[1], position[2] }));
+      if (IsOrientationPerFrame())
+      {
+        WriteOrientation(perFrame, plan.GetGeometry());
+      }
 
       AddFrameGroups(perFrame, plan, frame);
     }
@@ -145,6 +166,7 @@ namespace NiftiToDicom
     DicomWriter::PutUint16(d, DCM_Columns, plan.GetGeometry().GetColumns());
 
     AddImageModule(d, plan, *layout);
+    SidecarPlacement::WriteTopLevel(d, plan, GetSidecarFamily());
     WriteDimensions(d, plan);
     WriteSharedGroups(d, plan);
     WritePerFrameGroups(d, plan, *layout);

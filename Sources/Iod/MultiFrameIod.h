@@ -2,6 +2,7 @@
 
 #include "Iod/FrameLayout.h"
 #include "Iod/InstanceFactory.h"
+#include "Iod/SidecarPlacement.h"
 
 #include <dcmtk/dcmdata/dctagkey.h>
 #include <dcmtk/ofstd/oftypes.h>
@@ -50,7 +51,26 @@ namespace NiftiToDicom
     {
     }
 
-    // Default: [temporal position (4D),] position of the slice
+    // Plane Orientation in every frame instead of the shared groups. A
+    // reader of the frames in file order (dcm2niix v1.0.20220720 for files
+    // of no vendor it knows) then keeps that order, time-major, instead of
+    // sorting the frames by their position alone, which mixes the volumes
+    // of a 4D series (default: shared)
+    virtual bool IsOrientationPerFrame() const
+    {
+      return false;
+    }
+
+    // Where the sidecar's attributes go (default: no MR functional groups)
+    virtual SidecarPlacement::Family GetSidecarFamily() const
+    {
+      return SidecarPlacement::Family::NonMr;
+    }
+
+    // Default: stack, position in the stack[, temporal position (4D)], all
+    // in Frame Content: the organisation of the scanners' own Enhanced MR
+    // (Philips, Siemens XA), which readers such as dcm2niix sort by, the
+    // last dimension varying slowest
     virtual std::vector<Dimension> GetDimensions(const SeriesPlan& plan) const;
 
     virtual std::vector<Uint32> GetDimensionIndexValues(const SeriesPlan& plan, const Frame& frame) const;

@@ -176,7 +176,7 @@ namespace NiftiToDicom
 
   void ParametricMapIod::AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const
   {
-    WriteFrameAnatomy(shared);
+    WriteFrameAnatomy(shared, plan);
 
     // The pixels are the values: identity transformation
     DcmItem& transformation = DicomWriter::AppendItem(shared, DCM_PixelValueTransformationSequence);

@@ -12,6 +12,10 @@ namespace NiftiToDicom
     const char* GetModality(const SeriesPlan& plan) const override;
     void AddImageModule(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
     void AddSharedGroups(DcmItem& shared, const SeriesPlan& plan) const override;
+    bool IsOrientationPerFrame() const override
+    {
+      return true;
+    }
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
   };
 }

@@ -29,6 +29,11 @@ namespace NiftiToDicom
     return iod == IodType::MrImage || iod == IodType::CtImage;
   }
 
+  inline bool IsEnhancedMr(IodType iod)
+  {
+    return iod == IodType::EnhancedMrImage || iod == IodType::EnhancedMrColorImage;
+  }
+
   inline IodType GetClassicImageIod(Modality modality)
   {
     return modality == Modality::CT ? IodType::CtImage : IodType::MrImage;

@@ -107,14 +107,25 @@ namespace NiftiToDicom
     std::string scanningSequence, inversionTime;
     options_.sidecar.Lookup(scanningSequence, DCM_ScanningSequence);
     inversionTimeAllowed_ = (("\\" + scanningSequence + "\\").find("\\IR\\") != std::string::npos);
-    if (!inversionTimeAllowed_ && options_.sidecar.Lookup(inversionTime, DCM_InversionTime))
+    // Enhanced MR says InversionRecovery YES next to its InversionTimes
+    if (!inversionTimeAllowed_ && IsClassicImage(options_.iod) &&
+        options_.sidecar.Lookup(inversionTime, DCM_InversionTime))
     {
       warnings_.push_back("The sidecar's InversionTime was left out: DICOM allows it only for inversion-recovery "
                           "sequences, and its ScanningSequence has no IR");
     }
-    if (!IsClassicImage(options_.iod) && !options_.sidecar.IsEmpty())
+    if (options_.iod == IodType::ParametricMap || options_.iod == IodType::Segmentation)
     {
-      warnings_.push_back("The sidecar's acquisition attributes apply to classic MR/CT images only; "
+      if (!options_.sidecar.IsEmpty())
+      {
+        warnings_.push_back("This IOD has no MR functional groups: of the sidecar's acquisition attributes, the "
+                            "series only took those of General Series (ProtocolName, BodyPartExamined...) and "
+                            "SliceThickness");
+      }
+    }
+    else if (!IsClassicImage(options_.iod) && !IsEnhancedMr(options_.iod) && !options_.sidecar.IsEmpty())
+    {
+      warnings_.push_back("The sidecar's acquisition attributes apply to MR and CT images only; "
                           "this series only took its description from it");
     }
   }

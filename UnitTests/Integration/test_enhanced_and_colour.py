@@ -192,8 +192,9 @@ def as_int_list(value):
 
 
 def expected_div(frame, nz, nt):
+    """Stack, position in the stack[, temporal position]: the order of Philips and Siemens XA Enhanced MR."""
     t, k = divmod(frame, nz)
-    return [t + 1, k + 1] if nt > 1 else [k + 1]
+    return [1, k + 1, t + 1] if nt > 1 else [1, k + 1]
 
 
 def check_values_through_geometry(out, ds, frames, expected_of, compare):
@@ -224,21 +225,24 @@ def check_values_through_geometry(out, ds, frames, expected_of, compare):
 
 def geometry_problems(ds, affine, nz):
     """Per-frame IPP = LPS of voxel (0, ny-1, k) for k = frame % nz; IOP and PixelSpacing as the affine prescribes;
-    PlanePosition per frame, PlaneOrientation and PixelMeasures shared."""
+    PlanePosition and PlaneOrientation per frame (with which dcm2niix keeps 4D frames in order), PixelMeasures
+    shared."""
     problems = []
     ny = int(ds.Rows)
     shared = ds.SharedFunctionalGroupsSequence[0]
-    for keyword in ("PlaneOrientationSequence", "PixelMeasuresSequence"):
-        if keyword not in shared:
-            problems.append("%s should be a shared functional group (shared has %s)"
-                            % (keyword, [e.keyword for e in shared]))
+    if "PixelMeasuresSequence" not in shared:
+        problems.append("PixelMeasuresSequence should be a shared functional group (shared has %s)"
+                        % [e.keyword for e in shared])
+    if "PlaneOrientationSequence" in shared:
+        problems.append("PlaneOrientationSequence should be in every frame, not shared")
     per_frame = ds.PerFrameFunctionalGroupsSequence
     if len(per_frame) != int(ds.NumberOfFrames):
         problems.append("PerFrameFunctionalGroupsSequence has %d items for %s frames" % (
             len(per_frame), ds.NumberOfFrames))
     for f in range(int(ds.NumberOfFrames)):
-        if f < len(per_frame) and "PlanePositionSequence" not in per_frame[f]:
-            problems.append("frame %d: no per-frame PlanePositionSequence" % f)
+        if f < len(per_frame) and ("PlanePositionSequence" not in per_frame[f] or
+                                   "PlaneOrientationSequence" not in per_frame[f]):
+            problems.append("frame %d: no per-frame PlanePositionSequence or PlaneOrientationSequence" % f)
             continue
         problems += dicom_tools.frame_plane_problems(ds, f, affine, ny, f % nz)
     return problems
@@ -283,8 +287,12 @@ def test_geometry_and_dimension_indices(outputs, name):
                 problems.append("frame %d: TemporalPositionIndex %s, expected %d" % (f, tpi, f // nz + 1))
     assert not problems, "%s:\n%s" % (name, "\n".join(problems[:12]))
     dims = ds.DimensionIndexSequence
-    assert len(dims) == (2 if nt > 1 else 1), "DimensionIndexSequence has %d items for a %dD volume" % (
+    assert len(dims) == (3 if nt > 1 else 2), "DimensionIndexSequence has %d items for a %dD volume" % (
         len(dims), 4 if nt > 1 else 3)
+    pointers = [(d.DimensionIndexPointer, d.FunctionalGroupPointer) for d in dims]
+    frame_content_tag = pydicom.tag.Tag("FrameContentSequence")
+    expected = [pydicom.tag.Tag(k) for k in ("StackID", "InStackPositionNumber", "TemporalPositionIndex")][:len(dims)]
+    assert pointers == [(e, frame_content_tag) for e in expected], "dimensions: %s" % pointers
 
 
 @pytest.mark.parametrize("name", VALIDATED_CASES)

@@ -296,10 +296,12 @@ def test_parametric_map_geometry(outputs, name):
     for f in range(int(ds.NumberOfFrames)):
         problems += dicom_tools.frame_plane_problems(ds, f, out.original.affine, ny, f % nz)
     assert not problems, "\n".join(problems[:10])
-    # the orientation and spacing are the same for every frame: shared
+    # the spacing is shared; the orientation is in every frame (with which dcm2niix keeps 4D frames in order)
     shared = ds.SharedFunctionalGroupsSequence[0]
-    assert "PlaneOrientationSequence" in shared and "PixelMeasuresSequence" in shared, \
-        "PlaneOrientation and PixelMeasures should be shared functional groups"
+    assert "PixelMeasuresSequence" in shared, "PixelMeasures should be a shared functional group"
+    assert "PlaneOrientationSequence" not in shared and all(
+        "PlaneOrientationSequence" in item for item in ds.PerFrameFunctionalGroupsSequence), \
+        "PlaneOrientation should be in every frame"
     if nt > 1:
         indices = [dicom_tools.temporal_position_index(ds, f) for f in range(int(ds.NumberOfFrames))]
         assert indices == [f // nz + 1 for f in range(nz * nt)], "TemporalPositionIndex per frame: %s" % indices
