@@ -423,3 +423,17 @@ TEST(DiffusionTable, NonFiniteNumbersNamedWithTheirPosition)
   EXPECT_CONVERSION_ERROR(DiffusionTable::Parse("0 1000 1000", "0 1 0\n0 0 1\nNaN 0 0", 3), InvalidInput,
                           "bvec: \"NaN\" on line 3");
 }
+
+
+// UIH writes b = 1.25 with a zero vector for its b = 0 volumes: that is no
+// trace image (which dcm2niix would split off), and keeps its b-value
+TEST(DiffusionTable, ResidualBValueWithoutDirectionIsNotATraceImage)
+{
+  const DiffusionTable table = DiffusionTable::Parse("1.25 5 5.01 1000 1.25", "0 0 0 0 1\n0 0 0 0 0\n0 0 0 0 0\n", 5);
+  EXPECT_EQ("NONE", table.GetDirectionality(0));
+  EXPECT_DOUBLE_EQ(1.25, table.GetBValue(0));
+  EXPECT_EQ("NONE", table.GetDirectionality(1));
+  EXPECT_EQ("ISOTROPIC", table.GetDirectionality(2));
+  EXPECT_EQ("ISOTROPIC", table.GetDirectionality(3));
+  EXPECT_EQ("DIRECTIONAL", table.GetDirectionality(4));   // a direction: diffusion-weighted, however small b
+}

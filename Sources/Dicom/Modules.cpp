@@ -5,6 +5,7 @@
 #include "Dicom/DicomUid.h"
 #include "Dicom/DicomValues.h"
 #include "Dicom/DicomWriter.h"
+#include "Dicom/PrivateSidecar.h"
 #include "Dicom/SrgbIccProfile.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -20,6 +21,46 @@ namespace NiftiToDicom
     {
       const char* const PRODUCT_NAME = "Orthanc NIfTI-to-DICOM";
       const char* const MODEL_NAME = "nifti-to-dicom";
+
+      // PS3.3 C.7.1.1 and C.7.2.1: Type 2 attributes of the Patient and
+      // General Study modules, present even when the parent study lacks them
+      const DcmTagKey TYPE2_PATIENT_AND_STUDY[] =
+      {
+        DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate, DCM_PatientSex,
+        DCM_StudyDate, DCM_StudyTime, DCM_ReferringPhysicianName, DCM_StudyID, DCM_AccessionNumber
+      };
+
+      // The scanner that acquired the data, as an item of the Contributing
+      // Equipment Sequence; Manufacturer is Type 1 there
+      void WriteAcquisitionEquipment(DcmDataset& d, const SeriesPlan& plan)
+      {
+        const AttributeList& scanner = plan.GetOptions().sidecar.GetScannerEquipment();
+        std::string manufacturer;
+        if (scanner.Lookup(manufacturer, DCM_Manufacturer) && !manufacturer.empty())
+        {
+          DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
+          DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::AcquisitionEquipment());
+          scanner.ApplyTo(equipment);
+        }
+      }
+
+      // The sidecar verbatim, in the private block of PRIVATE_CREATOR
+      void WriteSidecarCopy(DcmDataset& d, const SeriesPlan& plan)
+      {
+        const std::string& text = plan.GetOptions().sidecar.GetVerbatim();
+        if (text.empty())
+        {
+          return;
+        }
+        const DcmTag creator(PrivateSidecar::GROUP, PrivateSidecar::CREATOR_ELEMENT, EVR_LO);
+        DcmTag element(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT, EVR_UT);
+        element.setPrivateCreator(PrivateSidecar::CREATOR);
+        if (d.putAndInsertString(creator, PrivateSidecar::CREATOR).bad() ||
+            d.putAndInsertOFStringArray(element, OFString(text.data(), text.size())).bad())
+        {
+          throw ConversionError(ErrorKind::Internal, "Cannot write the private copy of the sidecar");
+        }
+      }
 
       bool HasReferenceImages(const SeriesPlan& plan)
       {
@@ -41,6 +82,12 @@ namespace NiftiToDicom
 
     void WriteContributingEquipment(DcmDataset& d, const SeriesPlan& plan)
     {
+      // In the order of the contributions; dcm2niix reads the attributes of
+      // nested items too, and the last Manufacturer it meets must be ours,
+      // not a vendor's whose private tags it would then look for
+      WriteAcquisitionEquipment(d, plan);
+      WriteSidecarCopy(d, plan);
+
       DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
       DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::ProcessingEquipment());
       DicomWriter::Put(equipment, DCM_Manufacturer, PRODUCT_NAME);
@@ -54,6 +101,13 @@ namespace NiftiToDicom
     void WritePatientAndStudy(DcmDataset& d, const SeriesPlan& plan)
     {
       plan.GetParent().CopyTo(d);
+      for (const DcmTagKey& tag : TYPE2_PATIENT_AND_STUDY)
+      {
+        if (!d.tagExists(tag))
+        {
+          DicomWriter::Put(d, tag, "");
+        }
+      }
     }
 
 
@@ -77,17 +131,18 @@ namespace NiftiToDicom
 
     void WriteGeneralEquipment(DcmDataset& d)
     {
-      DicomWriter::Put(d, DCM_Manufacturer, "");
+      DicomWriter::Put(d, DCM_Manufacturer, PRODUCT_NAME);
+      DicomWriter::Put(d, DCM_ManufacturerModelName, MODEL_NAME);
       DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
     }
 
 
     void WriteEnhancedGeneralEquipment(DcmDataset& d)
     {
-      DicomWriter::Put(d, DCM_Manufacturer, PRODUCT_NAME);
-      DicomWriter::Put(d, DCM_ManufacturerModelName, MODEL_NAME);
-      DicomWriter::Put(d, DCM_DeviceSerialNumber, "1");
-      DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
+      WriteGeneralEquipment(d);
+      // Type 1 here. Software has no serial number: its version names the
+      // build that made the instance
+      DicomWriter::Put(d, DCM_DeviceSerialNumber, NIFTI_TO_DICOM_VERSION);
     }
 
 

@@ -20,6 +20,12 @@ namespace NiftiToDicom
     // Below this norm, a bvec vector is taken as "no direction"
     const double ZERO_VECTOR = 1e-6;
 
+    // Up to this b-value (s/mm2), a volume without direction is a b = 0
+    // volume whose imaging gradients left a residual weighting (UIH writes
+    // b = 1.25 with a zero vector): not a trace image. dcm2niix draws the
+    // same line (it calls b > 5 without direction a derived trace/ADC).
+    const double RESIDUAL_B_VALUE = 5;
+
     double LargestMagnitude(const Vector3& v)
     {
       return std::max(std::fabs(v[0]), std::max(std::fabs(v[1]), std::fabs(v[2])));
@@ -310,7 +316,8 @@ namespace NiftiToDicom
     }
     else if (Norm(GetFslVector(t)) < ZERO_VECTOR)
     {
-      return "ISOTROPIC";
+      // ISOTROPIC would make readers split the volume off as a trace image
+      return GetBValue(t) <= RESIDUAL_B_VALUE ? "NONE" : "ISOTROPIC";
     }
     else
     {
