@@ -436,4 +436,17 @@ TEST(DiffusionTable, ResidualBValueWithoutDirectionIsNotATraceImage)
   EXPECT_EQ("ISOTROPIC", table.GetDirectionality(2));
   EXPECT_EQ("ISOTROPIC", table.GetDirectionality(3));
   EXPECT_EQ("DIRECTIONAL", table.GetDirectionality(4));   // a direction: diffusion-weighted, however small b
+
+  // Written as the b = 0 volume it is
+  const Affine ras = MakeAffine(1, 0, 0,
+                                0, 1, 0,
+                                0, 0, 1);
+  for (int64_t t : { 0, 4 })
+  {
+    DcmDataset dataset;
+    table.ApplyTo(dataset, t, ras);
+    Float64 b = -1;
+    ASSERT_TRUE(dataset.findAndGetFloat64(DCM_DiffusionBValue, b).good());
+    EXPECT_DOUBLE_EQ(t == 0 ? 0.0 : 1.25, b);
+  }
 }

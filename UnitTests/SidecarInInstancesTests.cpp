@@ -51,12 +51,20 @@ namespace
 
   std::string GetPrivateCopy(DcmItem& d)
   {
-    OFString value;
-    if (d.findAndGetOFStringArray(DcmTagKey(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT), value).bad())
+    const Uint8* bytes = nullptr;
+    unsigned long count = 0;
+    if (d.findAndGetUint8Array(DcmTagKey(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT), bytes,
+                               &count).bad() || bytes == nullptr)
     {
       return "<absent>";
     }
-    return value.c_str();
+    return std::string(reinterpret_cast<const char*>(bytes), count);
+  }
+
+  // What the element holds: the text, and a space to an even length
+  std::string Padded(const std::string& text)
+  {
+    return text.size() % 2 == 0 ? text : text + " ";
   }
 
   void CheckEquipment(DcmDataset& d)
@@ -78,6 +86,12 @@ namespace
     EXPECT_EQ("DCM", GetString(*purpose, DCM_CodingSchemeDesignator));
     EXPECT_EQ("Acquisition Equipment", GetString(*purpose, DCM_CodeMeaning));
     EXPECT_EQ("Siemens", GetString(*scanner, DCM_Manufacturer));
+    // As written: with a leading space (LO padding), which dcm2niix does not take for a vendor
+    DcmElement* manufacturer = nullptr;
+    ASSERT_TRUE(scanner->findAndGetElement(DCM_Manufacturer, manufacturer).good());
+    OFString raw;
+    ASSERT_TRUE(manufacturer->getOFStringArray(raw, OFFalse).good());
+    EXPECT_EQ(" Siemens", std::string(raw.c_str()));
     EXPECT_EQ("Prisma_fit", GetString(*scanner, DCM_ManufacturerModelName));
     EXPECT_EQ("67060", GetString(*scanner, DCM_DeviceSerialNumber));
     EXPECT_EQ("MRC35131", GetString(*scanner, DCM_StationName));
@@ -107,10 +121,10 @@ TEST(SidecarInInstances, ClassicMr)
   EXPECT_EQ("20040826", GetString(d, DCM_AcquisitionDate));
   EXPECT_EQ(GetString(d, DCM_StudyDate), GetString(d, DCM_AcquisitionDate));
 
-  EXPECT_EQ(SIDECAR, GetPrivateCopy(d));
+  EXPECT_EQ(Padded(SIDECAR), GetPrivateCopy(d));
   DcmElement* element = nullptr;
   ASSERT_TRUE(d.findAndGetElement(DcmTagKey(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT), element).good());
-  EXPECT_EQ(EVR_UT, element->getTag().getEVR());
+  EXPECT_EQ(EVR_OB, element->getTag().getEVR());
   EXPECT_EQ("NiftiToDicom", GetString(d, DcmTagKey(PrivateSidecar::GROUP, PrivateSidecar::CREATOR_ELEMENT)));
 }
 
@@ -141,7 +155,7 @@ TEST(SidecarInInstances, EveryMultiFrameIodGetsTheEquipmentAndTheCopy)
     DcmDataset& d = series->sink.Get(0);
     CheckEquipment(d);
     EXPECT_EQ(NIFTI_TO_DICOM_VERSION, GetString(d, DCM_DeviceSerialNumber));   // Type 1 there
-    EXPECT_EQ(SIDECAR, GetPrivateCopy(d));
+    EXPECT_EQ(Padded(SIDECAR), GetPrivateCopy(d));
   }
 }
 

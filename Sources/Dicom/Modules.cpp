@@ -41,6 +41,17 @@ namespace NiftiToDicom
           DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
           DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::AcquisitionEquipment());
           scanner.ApplyTo(equipment);
+
+          // dcm2niix reads Manufacturer in nested items too, keeps the first
+          // vendor it recognises (by the first two letters) and then looks
+          // for that vendor's private tags, inventing multiband factors and
+          // slice timings. A leading space, which is padding without
+          // significance in LO (PS3.5 6.2), keeps the value and its meaning
+          // but not the recognition.
+          if (manufacturer[0] != ' ' && DicomValues::TruncateUtf8(" " + manufacturer, 64) == " " + manufacturer)
+          {
+            DicomWriter::Put(equipment, DCM_Manufacturer, " " + manufacturer);
+          }
         }
       }
 
@@ -52,11 +63,13 @@ namespace NiftiToDicom
         {
           return;
         }
+        const std::string padded = (text.size() % 2 == 0 ? text : text + " ");
         const DcmTag creator(PrivateSidecar::GROUP, PrivateSidecar::CREATOR_ELEMENT, EVR_LO);
-        DcmTag element(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT, EVR_UT);
+        DcmTag element(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT, EVR_OB);
         element.setPrivateCreator(PrivateSidecar::CREATOR);
         if (d.putAndInsertString(creator, PrivateSidecar::CREATOR).bad() ||
-            d.putAndInsertOFStringArray(element, OFString(text.data(), text.size())).bad())
+            d.putAndInsertUint8Array(element, reinterpret_cast<const Uint8*>(padded.data()),
+                                     static_cast<unsigned long>(padded.size())).bad())
         {
           throw ConversionError(ErrorKind::Internal, "Cannot write the private copy of the sidecar");
         }
@@ -82,9 +95,7 @@ namespace NiftiToDicom
 
     void WriteContributingEquipment(DcmDataset& d, const SeriesPlan& plan)
     {
-      // In the order of the contributions; dcm2niix reads the attributes of
-      // nested items too, and the last Manufacturer it meets must be ours,
-      // not a vendor's whose private tags it would then look for
+      // In the order of the contributions
       WriteAcquisitionEquipment(d, plan);
       WriteSidecarCopy(d, plan);
 

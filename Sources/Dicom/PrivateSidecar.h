@@ -4,12 +4,14 @@
 
 namespace NiftiToDicom
 {
-  // The private element that keeps the BIDS sidecar verbatim (README,
-  // "Sidecar"): private creator "NiftiToDicom" in (0011,0010) reserves the
-  // block (0011,10xx); (0011,1001) UT holds the sidecar's JSON text as the
-  // client sent it, in UTF-8 (the instances declare ISO_IR 192). UT holds
-  // up to 2^32-2 bytes; its value is padded with a trailing space to an
-  // even length, which a JSON reader ignores.
+  // The private element that keeps the BIDS sidecar verbatim (README, "BIDS
+  // sidecar keys"): private creator "NiftiToDicom" in (0011,0010) reserves
+  // the block (0011,10xx); (0011,1001) OB holds the bytes of the sidecar's
+  // JSON as the client sent them (UTF-8), followed by one space when their
+  // count is odd (DICOM values have an even length; JSON ignores the
+  // space). OB, not UT: a text VR may not hold the TABs that dcm2niix
+  // indents its sidecars with (dciodvfy refuses them), and OB holds any
+  // bytes, up to 2^32-2 of them.
   namespace PrivateSidecar
   {
     const Uint16 GROUP = 0x0011;

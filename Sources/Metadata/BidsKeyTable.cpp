@@ -9,7 +9,11 @@ namespace NiftiToDicom
     const bool SCANNER = true;     // BidsKey::equipment
     const bool ACQUISITION = false;
 
-    // Where dcm2niix reads each key back from: /work/shared/docs/bids-to-dicom.md
+    // Where dcm2niix reads each key back from: /work/shared/docs/bids-to-dicom.md.
+    // Not SoftwareVersions: dcm2niix finds "syngo MR XA" anywhere in a file,
+    // Contributing Equipment included, takes it for a Siemens XA and invents
+    // a multiband factor and slice timings from absent private tags; it stays
+    // in the private copy of the sidecar.
     const BidsKey KEYS[] =
     {
       { "EchoTime", DCM_EchoTime, BidsValueKind::SecondsAsMilliseconds, "DS", 0,
@@ -60,8 +64,6 @@ namespace NiftiToDicom
       { "DeviceSerialNumber", DCM_DeviceSerialNumber, BidsValueKind::Text, "LO", 64, "a string, e.g. \"67060\"", 0,
         SCANNER },
       { "StationName", DCM_StationName, BidsValueKind::Text, "SH", 16, "a string, e.g. \"MRC35131\"", 0, SCANNER },
-      { "SoftwareVersions", DCM_SoftwareVersions, BidsValueKind::TextList, "LO", 64,
-        "a string or a list of strings, e.g. \"syngo MR E11\"", 0, SCANNER },
       { "InstitutionName", DCM_InstitutionName, BidsValueKind::Text, "LO", 64, "a string", 0, SCANNER },
       { "InstitutionAddress", DCM_InstitutionAddress, BidsValueKind::Text, "ST", 1024, "a string", 0, SCANNER },
       { "InstitutionalDepartmentName", DCM_InstitutionalDepartmentName, BidsValueKind::Text, "LO", 64,

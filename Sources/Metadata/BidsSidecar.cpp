@@ -9,8 +9,6 @@
 #include <cstdlib>
 #include <map>
 
-#include "Dicom/DicomValues.h"
-
 namespace NiftiToDicom
 {
   namespace
@@ -311,29 +309,7 @@ namespace NiftiToDicom
       return;
     }
 
-    std::string kept = DicomValues::ToValidUtf8(text);
-    if (kept != text)
-    {
-      warnings_.push_back("The sidecar is not valid UTF-8: its private copy has the invalid bytes replaced");
-    }
-
-    // UT holds text, TAB, LF, FF and CR (PS3.5 6.2); JSON allows no other
-    // control character outside its strings' escapes
-    bool control = false;
-    for (char& c : kept)
-    {
-      const unsigned char u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r') || u == 0x7F)
-      {
-        c = ' ';
-        control = true;
-      }
-    }
-    if (control)
-    {
-      warnings_.push_back("The sidecar holds control characters: they are spaces in its private copy");
-    }
-
+    std::string kept = text;
     verbatim_.swap(kept);
     DescribeUnmapped();
   }

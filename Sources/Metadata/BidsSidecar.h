@@ -67,9 +67,9 @@ namespace NiftiToDicom
     }
 
     // Manufacturer, ManufacturerModelName, DeviceSerialNumber, StationName,
-    // SoftwareVersions, InstitutionName, InstitutionAddress,
-    // InstitutionalDepartmentName of the scanner, as the attributes of an
-    // item of the Contributing Equipment Sequence
+    // InstitutionName, InstitutionAddress, InstitutionalDepartmentName of the
+    // scanner, as the attributes of an item of the Contributing Equipment
+    // Sequence (not SoftwareVersions: see BidsKeyTable)
     const AttributeList& GetScannerEquipment() const
     {
       return scanner_;
@@ -103,16 +103,15 @@ namespace NiftiToDicom
       attributes_.ApplyTo(item);
     }
 
-    // The sidecar's text as the client sent it, to be kept verbatim in every
-    // instance. A text over MAX_VERBATIM_BYTES is not kept (a warning says
-    // so); bytes that are not UTF-8 and control characters that a UT value
-    // cannot hold (all but TAB, LF, FF, CR) are replaced, with a warning.
+    // The sidecar's text as the client sent it, to be kept verbatim (byte
+    // for byte) in every instance. A text over MAX_VERBATIM_BYTES is not
+    // kept (a warning says so).
     void SetVerbatim(const std::string& text);
 
     // No private copy (configuration option or request field "KeepSidecar")
     void DropVerbatim();
 
-    // UTF-8 JSON, empty if not kept
+    // The JSON as sent, empty if not kept
     const std::string& GetVerbatim() const
     {
       return verbatim_;

@@ -329,12 +329,18 @@ namespace NiftiToDicom
   void DiffusionTable::ApplyTo(DcmItem& item, int64_t t, const Affine& affine) const
   {
     const Vector3 gradient = GetGradientLps(t, affine);
+    const std::string directionality = GetDirectionality(t);
+
+    // A residual b without direction is written as the b = 0 volume it is:
+    // readers that meet a non-zero b without direction (dcm2niix, whatever
+    // the directionality says) take the volume for a trace/ADC image
+    const double bValue = (directionality == "NONE" ? 0 : GetBValue(t));
 
     // putAndInsertFloat64() creates a new element at each call: the three
     // values of the orientation go in at once
-    if (item.putAndInsertFloat64(DCM_DiffusionBValue, GetBValue(t)).bad() ||
+    if (item.putAndInsertFloat64(DCM_DiffusionBValue, bValue).bad() ||
         item.putAndInsertFloat64Array(DCM_DiffusionGradientOrientation, gradient.data(), 3).bad() ||
-        item.putAndInsertString(DCM_DiffusionDirectionality, GetDirectionality(t).c_str()).bad())
+        item.putAndInsertString(DCM_DiffusionDirectionality, directionality.c_str()).bad())
     {
       throw ConversionError(ErrorKind::Internal, "Cannot set the diffusion attributes of volume " + std::to_string(t));
     }

@@ -56,7 +56,8 @@ namespace NiftiToDicom
     std::string GetDirectionality(int64_t t) const;
 
     // DiffusionBValue (0018,9087, FD), DiffusionGradientOrientation
-    // (0018,9089, FD, 3 values) and DiffusionDirectionality (0018,9075)
+    // (0018,9089, FD, 3 values) and DiffusionDirectionality (0018,9075).
+    // DiffusionBValue is 0 where the directionality is NONE (a residual b).
     void ApplyTo(DcmItem& item, int64_t t, const Affine& affine) const;
   };
 }
