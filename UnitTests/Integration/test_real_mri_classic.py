@@ -33,6 +33,7 @@ COMPARED_KEYS = [
     "PercentPhaseFOV", "PercentSampling", "PhaseEncodingSteps", "AcquisitionMatrixPE", "PatientPosition",
     "PixelBandwidth", "ParallelReductionFactorInPlane", "ProcedureStepDescription", "ImageComments",
     "InPlanePhaseEncodingDirectionDICOM", "BodyPartExamined", "BodyPart", "NumberOfAverages", "ReceiveCoilName",
+    "PulseSequenceName", "EchoNumber", "ImagedNucleus",
 ]
 # The name Debian's dcm2niix gives back for the same attribute of a vendor-neutral file
 BACK_NAMES = {
