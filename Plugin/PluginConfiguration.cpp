@@ -65,7 +65,8 @@ namespace NiftiToDicomPlugin
     uploadDirectory_("OrthancStorage/nifti-uploads"),
     uploadExpiration_(3600),
     localAet_("ORTHANC"),
-    scuTimeout_(10)
+    scuTimeout_(10),
+    keepSidecar_(true)
   {
   }
 
@@ -159,11 +160,19 @@ namespace NiftiToDicomPlugin
                    << " modalities, " << result.defaultSendTo_.peers.size() << " peers";
     }
 
+    if (section.isMember("KeepSidecar") && !section["KeepSidecar"].isBool())
+    {
+      throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                               ".KeepSidecar\" must be true or false");
+    }
+    result.keepSidecar_ = section.get("KeepSidecar", true).asBool();
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".KeepSidecar = " << (result.keepSidecar_ ? "true" : "false");
+
     static const char* const KNOWN[] =
     {
       "MaximumUploadSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
-      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize"
+      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize", "KeepSidecar"
     };
     for (const std::string& member : section.getMemberNames())
     {

@@ -23,6 +23,7 @@ namespace NiftiToDicomPlugin
     std::string localAet_;
     unsigned int scuTimeout_;
     NiftiToDicom::SeriesLimits seriesLimits_;
+    bool keepSidecar_;
 
   public:
     static const char* const SECTION;
@@ -79,6 +80,12 @@ namespace NiftiToDicomPlugin
     const NiftiToDicom::SeriesLimits& GetSeriesLimits() const
     {
       return seriesLimits_;
+    }
+
+    // "KeepSidecar": a private copy of the BIDS sidecar in every instance
+    bool IsSidecarKept() const
+    {
+      return keepSidecar_;
     }
 
     // Seconds ("DicomScuTimeout")

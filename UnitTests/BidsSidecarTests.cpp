@@ -40,18 +40,18 @@ namespace
     return BidsSidecar::Parse(ParseJson(json));
   }
 
-  // The value mapped to "tag", or "<absent>"
+  // The value mapped to "tag" (acquisition or scanner), or "<absent>"
   std::string Get(const BidsSidecar& sidecar, const DcmTagKey& tag)
   {
     std::string value;
-    return sidecar.Lookup(value, tag) ? value : "<absent>";
+    return (sidecar.Lookup(value, tag) || sidecar.GetScannerEquipment().Lookup(value, tag)) ? value : "<absent>";
   }
 
   // The single attribute a one-key sidecar maps to
   std::string MapOne(const std::string& key, const std::string& jsonValue, const DcmTagKey& tag)
   {
     const BidsSidecar sidecar = ParseSidecar("{\"" + key + "\": " + jsonValue + "}");
-    EXPECT_EQ(1u, sidecar.GetAttributes().size()) << key;
+    EXPECT_EQ(1u, sidecar.GetAttributes().size() + sidecar.GetScannerEquipment().GetEntries().size()) << key;
     return Get(sidecar, tag);
   }
 
@@ -241,7 +241,6 @@ TEST(BidsSidecar, TextsGoToTheirAttribute)
   EXPECT_EQ("Prisma_fit", MapOne("ManufacturersModelName", "\"Prisma_fit\"", DCM_ManufacturerModelName));
   EXPECT_EQ("67060", MapOne("DeviceSerialNumber", "\"67060\"", DCM_DeviceSerialNumber));
   EXPECT_EQ("MRC35131", MapOne("StationName", "\"MRC35131\"", DCM_StationName));
-  EXPECT_EQ("syngo MR E11", MapOne("SoftwareVersions", "\"syngo MR E11\"", DCM_SoftwareVersions));
   EXPECT_EQ("Hospital", MapOne("InstitutionName", "\"Hospital\"", DCM_InstitutionName));
   EXPECT_EQ("Medical Center Dr 5,Columbia,SC,US,29203",
             MapOne("InstitutionAddress", "\"Medical Center Dr 5,Columbia,SC,US,29203\"", DCM_InstitutionAddress));
@@ -282,7 +281,6 @@ TEST(BidsSidecar, TextsAreCutToTheMaximumOfTheirVr)
     { "InstitutionalDepartmentName", DCM_InstitutionalDepartmentName, 64 }, // LO
     { "SeriesDescription", DCM_SeriesDescription, 64 },                     // LO
     { "ProtocolName", DCM_ProtocolName, 64 },                               // LO
-    { "SoftwareVersions", DCM_SoftwareVersions, 64 },                       // LO
     { "StationName", DCM_StationName, 16 },                                 // SH
     { "SequenceName", DCM_SequenceName, 16 },                               // SH
     { "ReceiveCoilName", DCM_ReceiveCoilName, 16 },                         // SH
@@ -298,7 +296,9 @@ TEST(BidsSidecar, TextsAreCutToTheMaximumOfTheirVr)
       const std::string text = Repeat("x", c.maximum);
       const BidsSidecar sidecar = ParseSidecar("{\"" + std::string(c.key) + "\": \"" + text + "\"}");
       EXPECT_EQ(text, Get(sidecar, c.tag)) << c.key;
-      EXPECT_TRUE(sidecar.GetWarnings().empty()) << c.key << ": " << AllWarnings(sidecar);
+      // (a scanner key without the Manufacturer is told apart)
+      EXPECT_EQ(sidecar.GetWarnings().size(), CountWarningsWith(sidecar, "without \"Manufacturer\""))
+        << c.key << ": " << AllWarnings(sidecar);
     }
 
     // One more: cut, with a warning
@@ -337,16 +337,14 @@ TEST(BidsSidecar, BackslashesInSingleValuedTexts)
 }
 
 
-TEST(BidsSidecar, SoftwareVersionsHasSeveralValues)
+// SoftwareVersions has no public home: dcm2niix would take "syngo MR XA..." in
+// Contributing Equipment for a Siemens XA and invent multiband and slice timing
+TEST(BidsSidecar, SoftwareVersionsOnlyInThePrivateCopy)
 {
-  EXPECT_EQ("5.6.1\\5.6.1.2", MapOne("SoftwareVersions", "\"5.6.1\\\\5.6.1.2\"", DCM_SoftwareVersions));
-  EXPECT_EQ("syngo MR E11\\N4_VE11C", MapOne("SoftwareVersions", "[\"syngo MR E11\", \"N4_VE11C\"]",
-                                             DCM_SoftwareVersions));
-
-  // Each value is cut on its own
-  const std::string value = MapOne("SoftwareVersions", "[\"" + Repeat("a", 70) + "\", \"b\"]",
-                                   DCM_SoftwareVersions);
-  EXPECT_EQ(Repeat("a", 64) + "\\b", value);
+  const BidsSidecar sidecar = ParseSidecar("{\"SoftwareVersions\": \"syngo MR XA10\", \"Manufacturer\": \"Siemens\"}");
+  EXPECT_EQ("<absent>", Get(sidecar, DCM_SoftwareVersions));
+  ASSERT_EQ(1u, sidecar.GetUnmappedKeys().size());
+  EXPECT_EQ("SoftwareVersions", sidecar.GetUnmappedKeys()[0]);
 }
 
 
@@ -445,21 +443,31 @@ TEST(BidsSidecar, PhaseEncodingDirection)
 
 TEST(BidsSidecar, KeysWithoutAttributeAreListedInOneWarning)
 {
-  const BidsSidecar sidecar = ParseSidecar(
+  BidsSidecar sidecar = ParseSidecar(
     "{\"SliceTiming\": [0, 0.5, 1], \"EffectiveEchoSpacing\": 0.0005, \"Modality\": \"MR\", "
     "\"TotalReadoutTime\": 0.035, \"MultibandAccelerationFactor\": 4, \"ConversionSoftware\": \"dcm2niix\", "
     "\"ConversionSoftwareVersion\": \"v1.0.20220720\", \"BidsGuess\": [\"anat\", \"_T1w\"], "
-    "\"PhaseEncodingPolarityGE\": \"Unflipped\", \"EchoTime\": 0.03}");
+    "\"PhaseEncodingPolarityGE\": \"Unflipped\", \"EchoTime\": 0.03, \"ImageType\": [\"ORIGINAL\"], "
+    "\"ReconMatrixPE\": 64, \"ImageOrientationPatientDICOM\": [1, 0, 0, 0, 1, 0], \"StudyDescription\": \"x\"}");
 
   EXPECT_EQ(1u, sidecar.GetAttributes().size());
   EXPECT_EQ("30", Get(sidecar, DCM_EchoTime));
+  const std::string keys = "BidsGuess, ConversionSoftware, ConversionSoftwareVersion, EffectiveEchoSpacing, "
+    "MultibandAccelerationFactor, PhaseEncodingPolarityGE, SliceTiming, TotalReadoutTime";
   ASSERT_EQ(1u, sidecar.GetWarnings().size());
-  EXPECT_EQ("Sidecar keys this plugin does not map to DICOM attributes were ignored: BidsGuess, ConversionSoftware, "
-            "ConversionSoftwareVersion, EffectiveEchoSpacing, MultibandAccelerationFactor, "
-            "PhaseEncodingPolarityGE, SliceTiming, TotalReadoutTime", sidecar.GetWarnings()[0]);
+  EXPECT_EQ("Sidecar keys that no public DICOM attribute holds: " + keys + "; they are not kept (no private copy "
+            "of the sidecar)", sidecar.GetWarnings()[0]);
+  EXPECT_EQ(8u, sidecar.GetUnmappedKeys().size());
 
-  // Modality alone: nothing to say
-  const BidsSidecar modality = ParseSidecar("{\"Modality\": \"MR\"}");
+  // With the private copy, the warning says where they are
+  sidecar.SetVerbatim("{\"SliceTiming\": [0, 0.5, 1]}");
+  ASSERT_EQ(1u, sidecar.GetWarnings().size());
+  EXPECT_EQ("Sidecar keys that no public DICOM attribute holds: " + keys + "; they are kept only in the private "
+            "copy of the sidecar (0011,1001)", sidecar.GetWarnings()[0]);
+
+  // Keys whose attribute the plugin decides, alone: nothing to say
+  const BidsSidecar modality = ParseSidecar("{\"Modality\": \"MR\", \"ImageType\": [\"ORIGINAL\"], "
+                                            "\"ReconMatrixPE\": 64, \"StudyDescription\": \"x\"}");
   EXPECT_TRUE(modality.IsEmpty());
   EXPECT_TRUE(modality.GetWarnings().empty());
 }
@@ -467,55 +475,44 @@ TEST(BidsSidecar, KeysWithoutAttributeAreListedInOneWarning)
 
 TEST(BidsSidecar, RefusesWrongTypesOfTimes)
 {
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": \"0.03\"}"), InvalidInput,
-                          "\"EchoTime\" must be a number of seconds, e.g. 0.03");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": [0.01, 0.02]}"), InvalidInput,
-                          "\"EchoTime\" must be a number of seconds");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": -0.03}"), InvalidInput, "negative");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": true}"), InvalidInput, "found a boolean");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": \"thirty\"}"), InvalidInput,
+                          "\"EchoTime\" must be a number of seconds, e.g. 0.03; found the string \"thirty\"");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"RepetitionTime\": \"2.5 s\"}"), InvalidInput,
                           "\"RepetitionTime\" must be a number of seconds");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"RepetitionTime\": -2.5}"), InvalidInput, "\"RepetitionTime\"");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"InversionTime\": {\"value\": 0.9}}"), InvalidInput,
                           "\"InversionTime\" must be a number of seconds");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": \"nan\"}"), InvalidInput, "not a number");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": \"0x10\"}"), InvalidInput, "not a number");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTime\": [\"a\"]}"), InvalidInput, "not a number");
 }
 
 
 TEST(BidsSidecar, RefusesWrongTypesOfDecimals)
 {
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"FlipAngle\": \"90\"}"), InvalidInput,
-                          "\"FlipAngle\" must be a number of degrees");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"FlipAngle\": -5}"), InvalidInput, "negative");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"MagneticFieldStrength\": \"3T\"}"), InvalidInput,
                           "\"MagneticFieldStrength\" must be a number of tesla");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"ImagingFrequency\": \"123.2\"}"), InvalidInput,
-                          "\"ImagingFrequency\" must be a number of megahertz");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SliceThickness\": [1, 1]}"), InvalidInput,
-                          "\"SliceThickness\" must be a number of millimetres");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SpacingBetweenSlices\": \"6\"}"), InvalidInput,
-                          "\"SpacingBetweenSlices\" must be a number of millimetres");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"PixelBandwidth\": \"2315\"}"), InvalidInput,
-                          "\"PixelBandwidth\" must be a number of hertz per pixel");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"PercentPhaseFieldOfView\": \"100%\"}"), InvalidInput,
                           "\"PercentPhaseFieldOfView\" must be a percentage");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"PercentPhaseFOV\": \"100\"}"), InvalidInput,
-                          "\"PercentPhaseFOV\" must be a percentage");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"PercentSampling\": false}"), InvalidInput,
                           "\"PercentSampling\" must be a percentage");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SAR\": {}}"), InvalidInput, "\"SAR\" must be");
 }
 
 
 TEST(BidsSidecar, RefusesWrongTypesOfIntegers)
 {
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": \"3\"}"), InvalidInput,
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": \"three\"}"), InvalidInput,
                           "\"SeriesNumber\" must be a whole number");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": 3.5}"), InvalidInput, "not a whole number");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": \"3.5\"}"), InvalidInput, "not a whole number");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": -1}"), InvalidInput, "outside the range");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SeriesNumber\": 2147483648}"), InvalidInput, "outside the range");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoTrainLength\": \"54\"}"), InvalidInput,
-                          "\"EchoTrainLength\" must be a whole number");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"EchoNumber\": [1, 2]}"), InvalidInput,
-                          "\"EchoNumber\" must be a whole number");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"AcquisitionNumber\": true}"), InvalidInput,
+                          "\"AcquisitionNumber\" must be a whole number");
 }
 
 
@@ -525,25 +522,22 @@ TEST(BidsSidecar, RefusesWrongTypesOfStrings)
   {
     "Manufacturer", "ManufacturersModelName", "DeviceSerialNumber", "StationName", "InstitutionName",
     "InstitutionAddress", "InstitutionalDepartmentName", "SeriesDescription", "ProtocolName", "SequenceName",
-    "ReceiveCoilName", "ImagedNucleus", "ImageComments", "MRAcquisitionType", "BodyPartExamined",
-    "PatientPosition", "AcquisitionTime", "PhaseEncodingDirection", "PhaseEncodingAxis",
-    "InPlanePhaseEncodingDirectionDICOM"
+    "ReceiveCoilName", "ImagedNucleus", "ImageComments", "MRAcquisitionType", "BodyPartExamined", "BodyPart",
+    "PatientPosition", "AcquisitionTime", "AcquisitionDateTime", "PhaseEncodingDirection", "PhaseEncodingAxis",
+    "InPlanePhaseEncodingDirectionDICOM", "ProcedureStepDescription", "PulseSequenceName"
   };
   for (const char* key : textKeys)
   {
-    EXPECT_CONVERSION_ERROR(ParseSidecar("{\"" + std::string(key) + "\": [\"a\"]}"), InvalidInput,
+    EXPECT_CONVERSION_ERROR(ParseSidecar("{\"" + std::string(key) + "\": {\"a\": 1}}"), InvalidInput,
                             "\"" + std::string(key) + "\" must be");
-    EXPECT_CONVERSION_ERROR(ParseSidecar("{\"" + std::string(key) + "\": 3}"), InvalidInput, "found a number");
+    EXPECT_CONVERSION_ERROR(ParseSidecar("{\"" + std::string(key) + "\": true}"), InvalidInput, "found a boolean");
+    EXPECT_CONVERSION_ERROR(ParseSidecar("{\"" + std::string(key) + "\": [[\"a\"]]}"), InvalidInput,
+                            "found a list");
   }
 
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"Manufacturer\": [\"Siemens\"]}"), InvalidInput,
-                          "\"Manufacturer\" must be a string");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SoftwareVersions\": 11}"), InvalidInput,
-                          "\"SoftwareVersions\" must be a string or a list of strings");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SoftwareVersions\": [\"a\", 1]}"), InvalidInput, "item 1");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"ScanningSequence\": 5}"), InvalidInput,
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"ScanningSequence\": false}"), InvalidInput,
                           "\"ScanningSequence\" must be a string or a list of strings");
-  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SequenceVariant\": [\"SK\", 5]}"), InvalidInput, "item 1");
+  EXPECT_CONVERSION_ERROR(ParseSidecar("{\"SequenceVariant\": [\"SK\", [5]]}"), InvalidInput, "item 1");
   EXPECT_CONVERSION_ERROR(ParseSidecar("{\"ScanOptions\": {\"a\": \"FS\"}}"), InvalidInput,
                           "\"ScanOptions\" must be");
 }
@@ -551,11 +545,20 @@ TEST(BidsSidecar, RefusesWrongTypesOfStrings)
 
 TEST(BidsSidecar, RefusesMalformedValues)
 {
-  for (const char* time : { "\"13h19\"", "\"131934.0875\"", "\"25:00:00\"", "\"12:60:00\"", "\"12:00:00.\"",
-                            "\"12:00:00,5\"", "\"1:00:00\"", "\"12:00:00.5x\"" })
+  for (const char* time : { "\"13h19\"", "\"1319340875\"", "\"25:00:00\"", "\"12:60:00\"", "\"12:00:00.\"",
+                            "\"12:00:00,5\"", "\"123:00:00\"", "\"12:00:00.5x\"", "\"12:00\"", "\"12:00:61\"",
+                            "\"::\"", "\"3\"" })
   {
     EXPECT_CONVERSION_ERROR(ParseSidecar(std::string("{\"AcquisitionTime\": ") + time + "}"), InvalidInput,
                             "\"AcquisitionTime\" must be a time of day \"HH:MM:SS.ffffff\"");
+  }
+
+  for (const char* dateTime : { "\"2019-02-30T12:00:00\"", "\"2019-13-01T12:00:00\"", "\"2019-1-01T12:00:00\"",
+                                "\"+10000-01-01T12:00:00\"", "\"2019-01-01T25:00:00\"", "\"2019-01-01\"",
+                                "\"2019-01-01T\"", "\"20190101\"", "\"2018-02-29T00:00:00\"" })
+  {
+    EXPECT_CONVERSION_ERROR(ParseSidecar(std::string("{\"AcquisitionDateTime\": ") + dateTime + "}"), InvalidInput,
+                            "\"AcquisitionDateTime\" must be a date and time");
   }
 
   for (const char* direction : { "\"x\"", "\"i+\"", "\"-j\"", "\"\"", "\"ROW\"", "\"I\"" })
@@ -600,24 +603,40 @@ TEST(BidsSidecar, SidecarOfDcm2niix)
 
   const std::vector<std::pair<DcmTagKey, std::string> > expected =
   {
-    { DCM_MagneticFieldStrength, "3" }, { DCM_ImagingFrequency, "123.255" }, { DCM_Manufacturer, "Siemens" },
-    { DCM_ManufacturerModelName, "Prisma_fit" }, { DCM_InstitutionName, "R" },
-    { DCM_InstitutionalDepartmentName, "Radiology" },
-    { DCM_InstitutionAddress, "Medical Center Dr 5,Columbia,SC,US,29203" }, { DCM_DeviceSerialNumber, "67060" },
-    { DCM_StationName, "MRC35131" }, { DCM_BodyPartExamined, "BRAIN" }, { DCM_PatientPosition, "HFS" },
-    { DCM_SoftwareVersions, "syngo MR E11" }, { DCM_MRAcquisitionType, "2D" }, { DCM_SeriesDescription, "pasl_2d" },
+    { DCM_MagneticFieldStrength, "3" }, { DCM_ImagingFrequency, "123.255" }, { DCM_BodyPartExamined, "BRAIN" },
+    { DCM_PatientPosition, "HFS" }, { DCM_PerformedProcedureStepDescription, "E11C_new_sequences^E11C_ResearchSequences" },
+    { DCM_MRAcquisitionType, "2D" }, { DCM_SeriesDescription, "pasl_2d" },
     { DCM_ProtocolName, "pasl_2d" }, { DCM_ScanningSequence, "EP" }, { DCM_SequenceVariant, "SK" },
     { DCM_ScanOptions, "PFP\\SAT1\\FS" }, { DCM_SequenceName, "*epfid2d1_72" }, { DCM_SeriesNumber, "3" },
-    { DCM_AcquisitionTime, "131934.087500" }, { DCM_SliceThickness, "5" }, { DCM_SpacingBetweenSlices, "6" },
+    { DCM_AcquisitionTime, "131934.087500" }, { DCM_AcquisitionNumber, "51" }, { DCM_SliceThickness, "5" },
+    { DCM_SpacingBetweenSlices, "6" }, { DCM_SAR, "0.217849" },
     { DCM_EchoTime, "14" }, { DCM_RepetitionTime, "3100" }, { DCM_FlipAngle, "90" }, { DCM_InversionTime, "2000" },
     { DCM_ReceiveCoilName, "HeadNeck_20" }, { DCM_PercentPhaseFieldOfView, "100" }, { DCM_PercentSampling, "100" },
-    { DCM_EchoTrainLength, "54" }, { DCM_PixelBandwidth, "2315" }, { DCM_InPlanePhaseEncodingDirection, "COL" }
+    { DCM_EchoTrainLength, "54" }, { DCM_NumberOfPhaseEncodingSteps, "54" }, { DCM_AcquisitionMatrix, "0\\0\\0\\72" },
+    { DCM_PixelBandwidth, "2315" }, { DCM_InPlanePhaseEncodingDirection, "COL" }
   };
 
   EXPECT_EQ(expected.size(), sidecar.GetAttributes().size());
   for (const auto& e : expected)
   {
     EXPECT_EQ(e.second, Get(sidecar, e.first)) << e.first.toString().c_str();
+  }
+
+  // The scanner: in Contributing Equipment, not among the acquisition's attributes
+  const std::vector<std::pair<DcmTagKey, std::string> > scanner =
+  {
+    { DCM_Manufacturer, "Siemens" }, { DCM_ManufacturerModelName, "Prisma_fit" }, { DCM_InstitutionName, "R" },
+    { DCM_InstitutionalDepartmentName, "Radiology" },
+    { DCM_InstitutionAddress, "Medical Center Dr 5,Columbia,SC,US,29203" }, { DCM_DeviceSerialNumber, "67060" },
+    { DCM_StationName, "MRC35131" }
+  };
+  EXPECT_EQ(scanner.size(), sidecar.GetScannerEquipment().GetEntries().size());
+  for (const auto& e : scanner)
+  {
+    std::string value;
+    EXPECT_TRUE(sidecar.GetScannerEquipment().Lookup(value, e.first)) << e.first.toString().c_str();
+    EXPECT_EQ(e.second, value);
+    EXPECT_FALSE(sidecar.Lookup(value, e.first)) << e.first.toString().c_str();
   }
 
   // Sorted by tag, no tag twice
@@ -628,13 +647,12 @@ TEST(BidsSidecar, SidecarOfDcm2niix)
 
   std::vector<std::string> ignored =
   {
-    "ProcedureStepDescription", "ImageType", "NonlinearGradientCorrection", "AcquisitionNumber", "SAR",
-    "BolusDuration", "ArterialSpinLabelingType", "AcquisitionVoxelSize", "PartialFourier", "BaseResolution",
-    "ShimSetting", "TxRefAmp", "PhaseResolution", "CoilString", "PulseSequenceDetails", "CoilCombinationMethod",
-    "ConsistencyInfo", "MatrixCoilMode", "PhaseEncodingSteps", "AcquisitionMatrixPE", "ReconMatrixPE",
+    "NonlinearGradientCorrection", "BolusDuration", "ArterialSpinLabelingType", "AcquisitionVoxelSize",
+    "PartialFourier", "BaseResolution", "ShimSetting", "TxRefAmp", "PhaseResolution", "CoilString",
+    "PulseSequenceDetails", "CoilCombinationMethod", "ConsistencyInfo", "MatrixCoilMode",
     "BandwidthPerPixelPhaseEncode", "EffectiveEchoSpacing", "DerivedVendorReportedEchoSpacing", "TotalReadoutTime",
-    "DwellTime", "SliceTiming", "ImageOrientationPatientDICOM", "ImageOrientationText", "ConversionSoftware",
-    "ConversionSoftwareVersion"
+    "DwellTime", "SliceTiming", "ImageOrientationText", "ConversionSoftware", "ConversionSoftwareVersion",
+    "SoftwareVersions"
   };
   std::sort(ignored.begin(), ignored.end());
   std::string list;
@@ -644,7 +662,8 @@ TEST(BidsSidecar, SidecarOfDcm2niix)
   }
 
   ASSERT_EQ(1u, sidecar.GetWarnings().size()) << AllWarnings(sidecar);
-  EXPECT_EQ("Sidecar keys this plugin does not map to DICOM attributes were ignored: " + list, sidecar.GetWarnings()[0]);
+  EXPECT_EQ("Sidecar keys that no public DICOM attribute holds: " + list + "; they are not kept (no private copy "
+            "of the sidecar)", sidecar.GetWarnings()[0]);
 
   double v = 0;
   ASSERT_TRUE(sidecar.GetEchoTimeMs(v));
@@ -673,9 +692,19 @@ TEST(BidsSidecar, ApplyToGivesValidDicomValues)
     "\"SpacingBetweenSlices\": 1, \"PhaseEncodingDirection\": \"j-\", \"EchoTrainLength\": 1, "
     "\"PixelBandwidth\": 240, \"ReceiveCoilName\": \"Head_32\", \"BodyPartExamined\": \"brain\", "
     "\"PatientPosition\": \"HFS\", \"ImageComments\": \"line 1\\nline 2\", \"EchoNumber\": 1, "
-    "\"PercentPhaseFieldOfView\": 93.75, \"PercentSampling\": 100, \"ImagedNucleus\": \"1H\"}");
+    "\"PercentPhaseFieldOfView\": 93.75, \"PercentSampling\": 100, \"ImagedNucleus\": \"1H\", "
+    "\"ParallelReductionFactorInPlane\": 2, \"SAR\": 0.0379908, \"AcquisitionNumber\": 1, "
+    "\"AcquisitionMatrixPE\": 86, \"PhaseEncodingSteps\": 86, \"ProcedureStepDescription\": \"Brain\", "
+    "\"NumberOfAverages\": 6, \"PulseSequenceName\": \"epiRT\", "
+    "\"AcquisitionDateTime\": \"2019-04-26T14:13:5.990000\"}");
 
-  EXPECT_EQ(36u, sidecar.GetAttributes().size());
+  // 28 of the acquisition, 2 from AcquisitionDateTime (date and time), 8 more keys;
+  // the scanner's 7 are apart (and SoftwareVersions, in no attribute)
+  EXPECT_EQ(38u, sidecar.GetAttributes().size());
+  EXPECT_EQ(7u, sidecar.GetScannerEquipment().GetEntries().size());
+  EXPECT_EQ("120102.5", Get(sidecar, DCM_AcquisitionTime));   // AcquisitionTime's, not the date-time's
+  EXPECT_EQ("20190426", Get(sidecar, DCM_AcquisitionDate));
+  EXPECT_EQ("20190426141305.990000", Get(sidecar, DCM_AcquisitionDateTime));
 
   // Values are UTF-8: checkValue() reads the length of LO in characters under ISO_IR 192
   DcmDataset dataset;
@@ -730,4 +759,147 @@ TEST(BidsSidecar, ApplyToGivesValidDicomValues)
   OFString sequence;
   ASSERT_TRUE(dataset.findAndGetOFString(DCM_ScanningSequence, sequence, 1).good());
   EXPECT_EQ("IR", std::string(sequence.c_str()));
+}
+
+
+// What dcm2niix releases write, besides the tidy form
+TEST(BidsSidecar, TimesWithoutLeadingZeros)
+{
+  // "%02.6f" counts the fraction in its width: 5.99 s is "5.990000"
+  EXPECT_EQ("141305.990000", MapOne("AcquisitionTime", "\"14:13:5.990000\"", DCM_AcquisitionTime));
+  EXPECT_EQ("141300.500000", MapOne("AcquisitionTime", "\"14:13:0.500000\"", DCM_AcquisitionTime));
+  EXPECT_EQ("090500", MapOne("AcquisitionTime", "\"9:5:0\"", DCM_AcquisitionTime));
+  EXPECT_EQ("141305.99", MapOne("AcquisitionTime", "\"141305.99\"", DCM_AcquisitionTime));   // DICOM's own form
+  EXPECT_EQ("235960.000000", MapOne("AcquisitionTime", "\"23:59:60.000000\"", DCM_AcquisitionTime));
+
+  const BidsSidecar sidecar = ParseSidecar("{\"AcquisitionDateTime\": \"2019-04-26T14:13:5.990000\"}");
+  EXPECT_EQ("20190426141305.990000", Get(sidecar, DCM_AcquisitionDateTime));
+  EXPECT_EQ("20190426", Get(sidecar, DCM_AcquisitionDate));
+  EXPECT_EQ("141305.990000", Get(sidecar, DCM_AcquisitionTime));
+  EXPECT_TRUE(sidecar.GetWarnings().empty()) << AllWarnings(sidecar);
+  std::string key;
+  ASSERT_TRUE(sidecar.GetSourceKey(key, DCM_AcquisitionDate));
+  EXPECT_EQ("AcquisitionDateTime", key);
+
+  EXPECT_EQ("20240229000000", Get(ParseSidecar("{\"AcquisitionDateTime\": \"2024-02-29T00:00:00\"}"),
+                                  DCM_AcquisitionDateTime));
+}
+
+
+TEST(BidsSidecar, BodyPartUnderBothNames)
+{
+  EXPECT_EQ("BRAIN", MapOne("BodyPart", "\"BRAIN\"", DCM_BodyPartExamined));
+  EXPECT_EQ("HEAD", MapOne("BodyPartExamined", "\"HEAD\"", DCM_BodyPartExamined));
+
+  const BidsSidecar both = ParseSidecar("{\"BodyPart\": \"BRAIN\", \"BodyPartExamined\": \"BRAIN\"}");
+  EXPECT_EQ(1u, both.GetAttributes().size());
+  EXPECT_TRUE(both.GetWarnings().empty()) << AllWarnings(both);
+
+  const BidsSidecar different = ParseSidecar("{\"BodyPart\": \"BRAIN\", \"BodyPartExamined\": \"HEAD\"}");
+  EXPECT_EQ("BRAIN", Get(different, DCM_BodyPartExamined));   // the first in key order
+  EXPECT_EQ(1u, CountWarningsWith(different, "disagrees"));
+
+  std::string key;
+  ASSERT_TRUE(different.GetSourceKey(key, DCM_BodyPartExamined));
+  EXPECT_EQ("BodyPart", key);
+}
+
+
+TEST(BidsSidecar, ListsOfOneAndNumbersAsStrings)
+{
+  EXPECT_EQ("30", MapOne("EchoTime", "[0.03]", DCM_EchoTime));
+  EXPECT_EQ("30", MapOne("EchoTime", "\"0.03\"", DCM_EchoTime));
+  EXPECT_EQ("30", MapOne("EchoTime", "[\" 0.03 \"]", DCM_EchoTime));
+  EXPECT_EQ("90", MapOne("FlipAngle", "\"90\"", DCM_FlipAngle));
+  EXPECT_EQ("3", MapOne("SeriesNumber", "\"3\"", DCM_SeriesNumber));
+  EXPECT_EQ("54", MapOne("EchoTrainLength", "[54]", DCM_EchoTrainLength));
+  EXPECT_EQ("1", MapOne("AcquisitionNumber", "\"1.0\"", DCM_AcquisitionNumber));
+  EXPECT_EQ("Siemens", MapOne("Manufacturer", "[\"Siemens\"]", DCM_Manufacturer));
+  EXPECT_EQ("67060", MapOne("DeviceSerialNumber", "67060", DCM_DeviceSerialNumber));   // a number: its digits
+  EXPECT_EQ("HFS", MapOne("PatientPosition", "[\"HFS\"]", DCM_PatientPosition));
+  EXPECT_EQ("141305.990000", MapOne("AcquisitionTime", "[\"14:13:5.990000\"]", DCM_AcquisitionTime));
+  EXPECT_EQ("COL", MapOne("PhaseEncodingDirection", "[\"j-\"]", DCM_InPlanePhaseEncodingDirection));
+  EXPECT_EQ("COL", MapOne("InPlanePhaseEncodingDirectionDICOM", "\"COLUMN\"", DCM_InPlanePhaseEncodingDirection));
+
+  // Several values where DICOM takes one: meaningful, but not one attribute
+  const BidsSidecar echoes = ParseSidecar("{\"EchoTime\": [0.01, 0.02], \"FlipAngle\": []}");
+  EXPECT_TRUE(echoes.GetAttributes().empty());
+  ASSERT_EQ(1u, echoes.GetWarnings().size()) << AllWarnings(echoes);
+  EXPECT_NE(std::string::npos, echoes.GetWarnings()[0].find("\"EchoTime\" ((0018,0081), DS) holds 2 values"));
+}
+
+
+TEST(BidsSidecar, KeysAddedForIssue9)
+{
+  EXPECT_EQ("1", MapOne("AcquisitionNumber", "1", DCM_AcquisitionNumber));
+  EXPECT_EQ("0.0379908", MapOne("SAR", "0.0379908", DCM_SAR));
+  EXPECT_EQ("86", MapOne("PhaseEncodingSteps", "86", DCM_NumberOfPhaseEncodingSteps));
+  EXPECT_EQ("2", MapOne("ParallelReductionFactorInPlane", "2", DCM_ParallelReductionFactorInPlane));
+  EXPECT_EQ("Rorden^ABC_UofSC", MapOne("ProcedureStepDescription", "\"Rorden^ABC_UofSC\"",
+                                       DCM_PerformedProcedureStepDescription));
+  EXPECT_EQ("6", MapOne("NumberOfAverages", "6", DCM_NumberOfAverages));
+  EXPECT_EQ("epiRT", MapOne("PulseSequenceName", "\"epiRT\"", DCM_PulseSequenceName));
+
+  // The phase-encoding steps go where the phase axis says
+  EXPECT_EQ("0\\0\\0\\64", Get(ParseSidecar("{\"AcquisitionMatrixPE\": 64, \"PhaseEncodingDirection\": \"j-\"}"),
+                              DCM_AcquisitionMatrix));
+  EXPECT_EQ("0\\0\\64\\0", Get(ParseSidecar("{\"AcquisitionMatrixPE\": 64, \"PhaseEncodingDirection\": \"i\"}"),
+                              DCM_AcquisitionMatrix));
+  EXPECT_EQ("0\\0\\0\\64", Get(ParseSidecar("{\"AcquisitionMatrixPE\": 64, "
+                                           "\"InPlanePhaseEncodingDirectionDICOM\": \"COL\"}"), DCM_AcquisitionMatrix));
+
+  const BidsSidecar noAxis = ParseSidecar("{\"AcquisitionMatrixPE\": 64}");
+  EXPECT_TRUE(noAxis.GetAttributes().empty());
+  EXPECT_EQ(1u, CountWarningsWith(noAxis, "needs the phase-encoding axis"));
+
+  const BidsSidecar tooMany = ParseSidecar("{\"AcquisitionMatrixPE\": 70000, \"PhaseEncodingAxis\": \"j\"}");
+  EXPECT_EQ("<absent>", Get(tooMany, DCM_AcquisitionMatrix));
+  EXPECT_EQ(1u, CountWarningsWith(tooMany, "65535"));
+}
+
+
+TEST(BidsSidecar, ScannerIdentityIsApart)
+{
+  const BidsSidecar sidecar = ParseSidecar("{\"Manufacturer\": \"GE\", \"ManufacturersModelName\": \"DISCOVERY MR750\", "
+                                           "\"StationName\": \"MR01DV01\", \"EchoTime\": 0.0226}");
+  EXPECT_EQ(1u, sidecar.GetAttributes().size());
+  EXPECT_EQ(3u, sidecar.GetScannerEquipment().GetEntries().size());
+  std::string value;
+  EXPECT_FALSE(sidecar.Lookup(value, DCM_Manufacturer));
+  ASSERT_TRUE(sidecar.GetScannerEquipment().Lookup(value, DCM_Manufacturer));
+  EXPECT_EQ("GE", value);
+  std::string key;
+  ASSERT_TRUE(sidecar.GetSourceKey(key, DCM_ManufacturerModelName));
+  EXPECT_EQ("ManufacturersModelName", key);
+  EXPECT_TRUE(sidecar.GetWarnings().empty()) << AllWarnings(sidecar);
+
+  // Without a manufacturer, no Contributing Equipment item can name it
+  const BidsSidecar anonymous = ParseSidecar("{\"StationName\": \"MR01DV01\"}");
+  EXPECT_EQ(1u, CountWarningsWith(anonymous, "without \"Manufacturer\""));
+}
+
+
+TEST(BidsSidecar, VerbatimCopy)
+{
+  const std::string text = "{\n\t\"EchoTime\": 0.03,\n\t\"SliceTiming\": [0, 0.5]\n}";
+  BidsSidecar sidecar = ParseSidecar(text);
+  EXPECT_EQ("", sidecar.GetVerbatim());
+  sidecar.SetVerbatim(text);
+  EXPECT_EQ(text, sidecar.GetVerbatim());
+  EXPECT_EQ(1u, CountWarningsWith(sidecar, "kept only in the private copy"));
+
+  sidecar.DropVerbatim();
+  EXPECT_EQ("", sidecar.GetVerbatim());
+  EXPECT_EQ(1u, CountWarningsWith(sidecar, "they are not kept"));
+
+  // Too large for every instance
+  BidsSidecar large = ParseSidecar(text);
+  large.SetVerbatim(text + std::string(BidsSidecar::MAX_VERBATIM_BYTES, ' '));
+  EXPECT_EQ("", large.GetVerbatim());
+  EXPECT_EQ(1u, CountWarningsWith(large, "no private copy of it was made"));
+
+  // Byte for byte, whatever the bytes
+  BidsSidecar odd = ParseSidecar(text);
+  odd.SetVerbatim("{\"a\": \"\x01\xff\"}");
+  EXPECT_EQ("{\"a\": \"\x01\xff\"}", odd.GetVerbatim());
 }

@@ -1,6 +1,7 @@
 // One file of each IOD goes through dciodvfy (dicom3tools), when it is
 // installed, which must find no error.
 
+#include "Common/ClientJson.h"
 #include "IodTestVolumes.h"
 #include "NiftiTestFile.h"
 
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -34,31 +36,53 @@ namespace
     return !std::string(DCIODVFY_PATH).empty() && access(DCIODVFY_PATH, X_OK) == 0;
   }
 
+  // A real sidecar of dcm2niix (the Siemens mosaic of UnitTests/Data/real-mri),
+  // TAB-indented, with the scanner's identity, kept verbatim
+  BidsSidecar LoadRealSidecar()
+  {
+    std::ifstream file(std::string(REAL_MRI_DIR) + "/siemens-e11-mosaic/Siemens_Rest_fMRI_AP_7.json",
+                       std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    Json::Value json;
+    std::string error;
+    EXPECT_TRUE(ClientJson::Parse(json, error, text.str(), "The sidecar")) << error;
+    BidsSidecar sidecar = BidsSidecar::Parse(json);
+    sidecar.SetVerbatim(text.str());
+    EXPECT_FALSE(sidecar.GetVerbatim().empty());
+    return sidecar;
+  }
+
   // One file of the IOD, from the volume it is made for (4D where it can be)
-  std::string MakeFileToVerify(IodType iod)
+  std::string MakeFileToVerify(IodType iod, bool withSidecar = false)
   {
     std::unique_ptr<Series> series;
+    SeriesOptions options = Options(iod, iod == IodType::CtImage ? Modality::CT : Modality::MR);
+    if (withSidecar)
+    {
+      options.sidecar = LoadRealSidecar();
+    }
     switch (iod)
     {
       case IodType::MrImage:
       case IodType::CtImage:
       case IodType::EnhancedMrImage:
-        series = Convert(MakeInt16Nifti(NT), Options(iod, iod == IodType::CtImage ? Modality::CT : Modality::MR));
+        series = Convert(MakeInt16Nifti(NT), std::move(options));
         break;
       case IodType::EnhancedMrColorImage:
       case IodType::TrueColorSecondaryCapture:
-        series = Convert(MakeRgbNifti(NT), Options(iod));
+        series = Convert(MakeRgbNifti(NT), std::move(options));
         break;
       case IodType::ParametricMap:
       {
-        SeriesOptions options = Options(iod);
         options.units = { "mm2/s", "UCUM", "square millimeter per second" };
         options.quantity = { "113041", "DCM", "Apparent Diffusion Coefficient" };
         series = Convert(MakeFloatNifti(MakeFloat32Values(NT), DT_FLOAT32, NT), std::move(options));
         break;
       }
       case IodType::Segmentation:
-        series = ConvertLabelMap(NX);
+        options.labels = MakeSegmentLabels();
+        series = Convert(MakeLabelNifti(NX, 1), std::move(options));
         break;
       case IodType::RtStructureSet:
         series = ConvertLabelMapToRtStruct();
@@ -116,16 +140,16 @@ namespace
 }
 
 
-TEST_P(DciodvfyTest, NoErrors)
+static void CheckNoErrors(const DciodvfyCase& param, bool withSidecar)
 {
   if (!IsDciodvfyInstalled())
   {
     GTEST_SKIP() << "dciodvfy (dicom3tools) is not installed";
   }
 
-  const std::string file = MakeFileToVerify(GetParam().iod);
+  const std::string file = MakeFileToVerify(param.iod, withSidecar);
   ASSERT_FALSE(file.empty());
-  const std::vector<std::string> lines = RunDciodvfy(file, GetParam().name);
+  const std::vector<std::string> lines = RunDciodvfy(file, param.name);
 
   std::string report;
   for (const std::string& line : lines)
@@ -133,7 +157,7 @@ TEST_P(DciodvfyTest, NoErrors)
     report += line + "\n";
   }
   // Checked against the IOD the SOP Class names, not a generic one
-  EXPECT_NE(lines.end(), std::find(lines.begin(), lines.end(), GetParam().dciodvfyName)) << report;
+  EXPECT_NE(lines.end(), std::find(lines.begin(), lines.end(), param.dciodvfyName)) << report;
   // Warnings are advice ("Retired Person Name form" comes from the parent's
   // names, "not present in standard DICOM IOD" from extra attributes); any
   // error fails, and none is known today
@@ -141,6 +165,21 @@ TEST_P(DciodvfyTest, NoErrors)
   {
     EXPECT_NE(0u, line.find("Error")) << report;
   }
+}
+
+
+TEST_P(DciodvfyTest, NoErrors)
+{
+  CheckNoErrors(GetParam(), false);
+}
+
+
+// With a real sidecar: the scanner in Contributing Equipment, the private
+// copy (OB: the TABs of dcm2niix's JSON are no text of a UT), and, in the
+// classic IODs, the acquisition attributes
+TEST_P(DciodvfyTest, NoErrorsWithARealSidecar)
+{
+  CheckNoErrors(GetParam(), true);
 }
 
 

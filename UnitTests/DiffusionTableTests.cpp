@@ -423,3 +423,30 @@ TEST(DiffusionTable, NonFiniteNumbersNamedWithTheirPosition)
   EXPECT_CONVERSION_ERROR(DiffusionTable::Parse("0 1000 1000", "0 1 0\n0 0 1\nNaN 0 0", 3), InvalidInput,
                           "bvec: \"NaN\" on line 3");
 }
+
+
+// UIH writes b = 1.25 with a zero vector for its b = 0 volumes: that is no
+// trace image (which dcm2niix would split off), and keeps its b-value
+TEST(DiffusionTable, ResidualBValueWithoutDirectionIsNotATraceImage)
+{
+  const DiffusionTable table = DiffusionTable::Parse("1.25 5 5.01 1000 1.25", "0 0 0 0 1\n0 0 0 0 0\n0 0 0 0 0\n", 5);
+  EXPECT_EQ("NONE", table.GetDirectionality(0));
+  EXPECT_DOUBLE_EQ(1.25, table.GetBValue(0));
+  EXPECT_EQ("NONE", table.GetDirectionality(1));
+  EXPECT_EQ("ISOTROPIC", table.GetDirectionality(2));
+  EXPECT_EQ("ISOTROPIC", table.GetDirectionality(3));
+  EXPECT_EQ("DIRECTIONAL", table.GetDirectionality(4));   // a direction: diffusion-weighted, however small b
+
+  // Written as the b = 0 volume it is
+  const Affine ras = MakeAffine(1, 0, 0,
+                                0, 1, 0,
+                                0, 0, 1);
+  for (int64_t t : { 0, 4 })
+  {
+    DcmDataset dataset;
+    table.ApplyTo(dataset, t, ras);
+    Float64 b = -1;
+    ASSERT_TRUE(dataset.findAndGetFloat64(DCM_DiffusionBValue, b).good());
+    EXPECT_DOUBLE_EQ(t == 0 ? 0.0 : 1.25, b);
+  }
+}

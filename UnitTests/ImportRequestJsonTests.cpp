@@ -131,9 +131,67 @@ TEST(ImportRequest, ReloadsSavedJobsOfEarlierVersions)
   EXPECT_TRUE(request.sidecar.IsEmpty());
 
   Json::Value rewritten = request.ToJson();
+  // Added since (issue 9): the private copy of the sidecar, on by default
+  EXPECT_EQ(Json::Value(true), rewritten["KeepSidecar"]);
+  EXPECT_EQ(Json::Value(""), rewritten["SidecarText"]);
+  rewritten.removeMember("KeepSidecar");
+  rewritten.removeMember("SidecarText");
   rewritten["SeriesInstanceUID"] = "1.2.3";
   rewritten["DeleteUploadOnSuccess"] = true;
   EXPECT_EQ(saved, rewritten);
 
   EXPECT_CONVERSION_ERROR(ImportRequest::FromJson(Json::Value("text")), InvalidInput, "JSON object");
+}
+
+
+// The sidecar is kept as the client wrote it: the bytes of the object in the
+// request body, not JsonCpp's rewriting of them
+TEST(ImportRequest, SidecarTextIsVerbatim)
+{
+  const std::string sidecar = "{\n\t\"EchoTime\":0.03 ,  \"SliceTiming\": [0,\n 0.5],\"Zeta\":\"\\u00e9\"}";
+  const std::string body = "{\"Upload\": \"0123456789abcdef0123456789abcdef\", \"ParentStudy\": \"s\", "
+    "\"Sidecar\": " + sidecar + ", \"Type\": \"Classic\"}";
+  const ImportRequest request = ImportRequest::Parse(body.data(), body.size(), 1 << 20);
+  EXPECT_EQ(sidecar, request.sidecarText);
+  EXPECT_EQ(sidecar, request.sidecar.GetVerbatim());
+  EXPECT_TRUE(request.keepSidecar);
+
+  // Also when the NIfTI is decoded in place from the body
+  const std::string inline_ = "{\"Nifti\": \"AAAA\", \"ParentStudy\": \"s\", \"Sidecar\": " + sidecar + "}";
+  const ImportRequest decoded = ImportRequest::Parse(inline_.data(), inline_.size(), 1 << 20);
+  EXPECT_EQ(sidecar, decoded.sidecar.GetVerbatim());
+
+  // Saved with the job, and reloaded
+  const ImportRequest reloaded = ImportRequest::FromJson(request.ToJson());
+  EXPECT_EQ(sidecar, reloaded.sidecar.GetVerbatim());
+  EXPECT_TRUE(reloaded.keepSidecar);
+}
+
+
+TEST(ImportRequest, KeepSidecar)
+{
+  Json::Value body = MakeUploadRequestBody();
+  body["Sidecar"] = Json::Value(Json::objectValue);
+  body["Sidecar"]["SliceTiming"] = Json::Value(Json::arrayValue);
+  body["Sidecar"]["SliceTiming"].append(0.5);
+  body["KeepSidecar"] = false;
+  const ImportRequest off = ParseRequestBody(body);
+  EXPECT_FALSE(off.keepSidecar);
+  EXPECT_EQ("", off.sidecar.GetVerbatim());
+  const ImportRequest reloaded = ImportRequest::FromJson(off.ToJson());
+  EXPECT_FALSE(reloaded.keepSidecar);
+  EXPECT_EQ("", reloaded.sidecar.GetVerbatim());
+
+  // The configuration turns it off whatever the request says
+  body["KeepSidecar"] = true;
+  ImportRequest on = ParseRequestBody(body);
+  EXPECT_NE("", on.sidecar.GetVerbatim());
+  on.ApplyKeepSidecarOption(true);
+  EXPECT_NE("", on.sidecar.GetVerbatim());
+  on.ApplyKeepSidecarOption(false);
+  EXPECT_FALSE(on.keepSidecar);
+  EXPECT_EQ("", on.sidecar.GetVerbatim());
+
+  body["KeepSidecar"] = "no";
+  EXPECT_CONVERSION_ERROR(ParseRequestBody(body), InvalidInput, "\"KeepSidecar\" must be true or false");
 }

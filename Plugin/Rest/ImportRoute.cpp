@@ -33,13 +33,14 @@ namespace NiftiToDicomPlugin
     const size_t MAX_SIDECAR_BYTES = 16 << 20;
     const size_t MAX_DIFFUSION_TABLE_BYTES = 1 << 20;
 
-    Json::Value ReadSidecarUpload(const std::string& id)
+    // "text": the file as uploaded, kept verbatim
+    Json::Value ReadSidecarUpload(const std::string& id, std::string& text)
     {
       const Json::Value info = UploadStore::Get().Describe(id);
       Json::Value sidecar;
       std::string error;
       if (info["Type"].asString() != "JSON" ||
-          !ClientJson::Parse(sidecar, error, UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar"),
+          !ClientJson::Parse(sidecar, error, text = UploadStore::Get().ReadContent(id, MAX_SIDECAR_BYTES, "a sidecar"),
                              "The sidecar") ||
           !sidecar.isObject())
       {
@@ -77,7 +78,8 @@ namespace NiftiToDicomPlugin
       request.parentStudy = ParentStudyLookup::ResolveStudyId(request.parentStudy);
       if (!request.sidecarUpload.empty())
       {
-        request.SetSidecar(ReadSidecarUpload(request.sidecarUpload));
+        std::string text;
+        request.SetSidecar(ReadSidecarUpload(request.sidecarUpload, text), text);
       }
       if (!request.output.labelsUpload.empty())
       {
@@ -87,6 +89,7 @@ namespace NiftiToDicomPlugin
         request.outputJson["Labels"] = text;
       }
       LabelsRoute::CheckCount(request.output.labels.size());
+      request.ApplyKeepSidecarOption(configuration_.IsSidecarKept());
       request.bval = ReadCompanion(request.bval, "bval");
       request.bvec = ReadCompanion(request.bvec, "bvec");
       if (!request.referenceSeries.empty())

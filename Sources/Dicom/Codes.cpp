@@ -21,6 +21,13 @@ namespace NiftiToDicom
     }
 
 
+    const CodedConcept& AcquisitionEquipment()
+    {
+      static const CodedConcept code = Make("109101", "DCM", "Acquisition Equipment");
+      return code;
+    }
+
+
     const CodedConcept& SourceImageForProcessing()
     {
       static const CodedConcept code = Make("121322", "DCM", "Source image for image processing operation");

@@ -13,6 +13,9 @@ namespace NiftiToDicom
     // Contributing Equipment: the plugin processed the data
     const CodedConcept& ProcessingEquipment();
 
+    // Contributing Equipment: the scanner acquired it
+    const CodedConcept& AcquisitionEquipment();
+
     // Source Image Sequence: what the referenced images were used for
     const CodedConcept& SourceImageForProcessing();
 

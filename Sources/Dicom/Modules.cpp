@@ -5,6 +5,7 @@
 #include "Dicom/DicomUid.h"
 #include "Dicom/DicomValues.h"
 #include "Dicom/DicomWriter.h"
+#include "Dicom/PrivateSidecar.h"
 #include "Dicom/SrgbIccProfile.h"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -20,6 +21,59 @@ namespace NiftiToDicom
     {
       const char* const PRODUCT_NAME = "Orthanc NIfTI-to-DICOM";
       const char* const MODEL_NAME = "nifti-to-dicom";
+
+      // PS3.3 C.7.1.1 and C.7.2.1: Type 2 attributes of the Patient and
+      // General Study modules, present even when the parent study lacks them
+      const DcmTagKey TYPE2_PATIENT_AND_STUDY[] =
+      {
+        DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate, DCM_PatientSex,
+        DCM_StudyDate, DCM_StudyTime, DCM_ReferringPhysicianName, DCM_StudyID, DCM_AccessionNumber
+      };
+
+      // The scanner that acquired the data, as an item of the Contributing
+      // Equipment Sequence; Manufacturer is Type 1 there
+      void WriteAcquisitionEquipment(DcmDataset& d, const SeriesPlan& plan)
+      {
+        const AttributeList& scanner = plan.GetOptions().sidecar.GetScannerEquipment();
+        std::string manufacturer;
+        if (scanner.Lookup(manufacturer, DCM_Manufacturer) && !manufacturer.empty())
+        {
+          DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
+          DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::AcquisitionEquipment());
+          scanner.ApplyTo(equipment);
+
+          // dcm2niix reads Manufacturer in nested items too, keeps the first
+          // vendor it recognises (by the first two letters) and then looks
+          // for that vendor's private tags, inventing multiband factors and
+          // slice timings. A leading space, which is padding without
+          // significance in LO (PS3.5 6.2), keeps the value and its meaning
+          // but not the recognition.
+          if (manufacturer[0] != ' ' && DicomValues::TruncateUtf8(" " + manufacturer, 64) == " " + manufacturer)
+          {
+            DicomWriter::Put(equipment, DCM_Manufacturer, " " + manufacturer);
+          }
+        }
+      }
+
+      // The sidecar verbatim, in the private block of PRIVATE_CREATOR
+      void WriteSidecarCopy(DcmDataset& d, const SeriesPlan& plan)
+      {
+        const std::string& text = plan.GetOptions().sidecar.GetVerbatim();
+        if (text.empty())
+        {
+          return;
+        }
+        const std::string padded = (text.size() % 2 == 0 ? text : text + " ");
+        const DcmTag creator(PrivateSidecar::GROUP, PrivateSidecar::CREATOR_ELEMENT, EVR_LO);
+        DcmTag element(PrivateSidecar::GROUP, PrivateSidecar::SIDECAR_ELEMENT, EVR_OB);
+        element.setPrivateCreator(PrivateSidecar::CREATOR);
+        if (d.putAndInsertString(creator, PrivateSidecar::CREATOR).bad() ||
+            d.putAndInsertUint8Array(element, reinterpret_cast<const Uint8*>(padded.data()),
+                                     static_cast<unsigned long>(padded.size())).bad())
+        {
+          throw ConversionError(ErrorKind::Internal, "Cannot write the private copy of the sidecar");
+        }
+      }
 
       bool HasReferenceImages(const SeriesPlan& plan)
       {
@@ -41,6 +95,10 @@ namespace NiftiToDicom
 
     void WriteContributingEquipment(DcmDataset& d, const SeriesPlan& plan)
     {
+      // In the order of the contributions
+      WriteAcquisitionEquipment(d, plan);
+      WriteSidecarCopy(d, plan);
+
       DcmItem& equipment = DicomWriter::AppendItem(d, DCM_ContributingEquipmentSequence);
       DicomWriter::AddCode(equipment, DCM_PurposeOfReferenceCodeSequence, Codes::ProcessingEquipment());
       DicomWriter::Put(equipment, DCM_Manufacturer, PRODUCT_NAME);
@@ -54,6 +112,13 @@ namespace NiftiToDicom
     void WritePatientAndStudy(DcmDataset& d, const SeriesPlan& plan)
     {
       plan.GetParent().CopyTo(d);
+      for (const DcmTagKey& tag : TYPE2_PATIENT_AND_STUDY)
+      {
+        if (!d.tagExists(tag))
+        {
+          DicomWriter::Put(d, tag, "");
+        }
+      }
     }
 
 
@@ -77,17 +142,18 @@ namespace NiftiToDicom
 
     void WriteGeneralEquipment(DcmDataset& d)
     {
-      DicomWriter::Put(d, DCM_Manufacturer, "");
+      DicomWriter::Put(d, DCM_Manufacturer, PRODUCT_NAME);
+      DicomWriter::Put(d, DCM_ManufacturerModelName, MODEL_NAME);
       DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
     }
 
 
     void WriteEnhancedGeneralEquipment(DcmDataset& d)
     {
-      DicomWriter::Put(d, DCM_Manufacturer, PRODUCT_NAME);
-      DicomWriter::Put(d, DCM_ManufacturerModelName, MODEL_NAME);
-      DicomWriter::Put(d, DCM_DeviceSerialNumber, "1");
-      DicomWriter::Put(d, DCM_SoftwareVersions, std::string(PRODUCT_NAME) + " " NIFTI_TO_DICOM_VERSION);
+      WriteGeneralEquipment(d);
+      // Type 1 here. Software has no serial number: its version names the
+      // build that made the instance
+      DicomWriter::Put(d, DCM_DeviceSerialNumber, NIFTI_TO_DICOM_VERSION);
     }
 
 

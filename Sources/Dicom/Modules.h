@@ -15,12 +15,16 @@ namespace NiftiToDicom
     // SOP Common (C.12.1): character set, SOP class and instance, creation date
     void WriteSopCommon(DcmDataset& dataset, const SeriesPlan& plan, const char* sopClassUid);
 
-    // SOP Common's Contributing Equipment Sequence: this plugin, which made
-    // the instance from the NIfTI
+    // SOP Common's Contributing Equipment Sequence: the scanner named in the
+    // BIDS sidecar (Acquisition Equipment), then this plugin, which made the
+    // instance from the NIfTI (Processing Equipment). With them, what the
+    // scanner's converter said of the acquisition: the sidecar verbatim in
+    // its private element (PrivateSidecar), unless it is not kept.
     void WriteContributingEquipment(DcmDataset& dataset, const SeriesPlan& plan);
 
     // Patient, Clinical Trial Subject, General Study, Patient Study and
-    // Clinical Trial Study: verbatim from the parent study
+    // Clinical Trial Study: verbatim from the parent study; the Type 2
+    // attributes it lacks are written empty
     void WritePatientAndStudy(DcmDataset& dataset, const SeriesPlan& plan);
 
     // General Series (C.7.3.1)
@@ -29,11 +33,12 @@ namespace NiftiToDicom
     // Frame of Reference (C.7.4.1)
     void WriteFrameOfReference(DcmDataset& dataset, const SeriesPlan& plan);
 
-    // General Equipment (C.7.5.1): the manufacturer of the acquisition is unknown
+    // General Equipment (C.7.5.1): this plugin, the equipment that made the
+    // instances (the scanner is in the Contributing Equipment Sequence)
     void WriteGeneralEquipment(DcmDataset& dataset);
 
-    // Enhanced General Equipment (C.7.5.2): its attributes are Type 1, and
-    // this plugin is the device that made the instance
+    // Enhanced General Equipment (C.7.5.2): the same, whose attributes are
+    // Type 1 there
     void WriteEnhancedGeneralEquipment(DcmDataset& dataset);
 
     // ICC Profile (C.11.15): the colours are sRGB

@@ -28,12 +28,30 @@ namespace NiftiToDicom
       return std::to_string(value);
     }
 
+    bool IsDate(const std::string& value)
+    {
+      if (value.size() != 8)
+      {
+        return false;
+      }
+      for (char c : value)
+      {
+        if (c < '0' || c > '9')
+        {
+          return false;
+        }
+      }
+      return true;
+    }
+
+
     // Acquisition metadata: the sidecar's, except what the request decides
     // (the series' number and description) and an InversionTime that DICOM
     // allows only for inversion-recovery sequences
     void WriteSidecarAttributes(DcmDataset& d, const SeriesPlan& plan)
     {
-      for (const auto& attribute : plan.GetOptions().sidecar.GetAttributes())
+      const BidsSidecar& sidecar = plan.GetOptions().sidecar;
+      for (const auto& attribute : sidecar.GetAttributes())
       {
         const DcmTagKey& tag = attribute.first;
         if (tag != DCM_SeriesNumber &&
@@ -42,6 +60,20 @@ namespace NiftiToDicom
         {
           Put(d, tag, attribute.second);
         }
+      }
+
+      // Readers (dcm2niix among them) drop an AcquisitionTime without its
+      // date. dcm2niix's sidecars give the date only in AcquisitionDateTime,
+      // which they leave out by default: the scanner's acquisition was on
+      // the day of its study then, the parent's StudyDate (if it is a date)
+      std::string time;
+      std::string date;
+      const std::string studyDate = plan.GetParent().GetString(DCM_StudyDate);
+      if (sidecar.Lookup(time, DCM_AcquisitionTime) &&
+          !sidecar.Lookup(date, DCM_AcquisitionDate) &&
+          IsDate(studyDate))
+      {
+        Put(d, DCM_AcquisitionDate, studyDate);
       }
     }
 

@@ -20,22 +20,27 @@ namespace NiftiToDicom
     {
     private:
       AttributeList&                      attributes_;
-      std::map<DcmTagKey, std::string>    keys_;   // tag -> the BIDS key that set it
+      AttributeList&                      scanner_;
+      std::map<DcmTagKey, std::string>&   keys_;   // tag -> the BIDS key that set it
       std::vector<std::string>&           warnings_;
 
     public:
-      Mapper(AttributeList& attributes, std::vector<std::string>& warnings) :
+      Mapper(AttributeList& attributes, AttributeList& scanner, std::map<DcmTagKey, std::string>& keys,
+             std::vector<std::string>& warnings) :
         attributes_(attributes),
+        scanner_(scanner),
+        keys_(keys),
         warnings_(warnings)
       {
       }
 
       void Add(const BidsKey& key, const std::string& value)
       {
+        AttributeList& target = (key.equipment ? scanner_ : attributes_);
         std::string current;
-        if (!attributes_.Lookup(current, key.tag))
+        if (!target.Lookup(current, key.tag))
         {
-          attributes_.Set(key.tag, value, "\"" + std::string(key.key) + "\" " + key.tag.toString().c_str());
+          target.Set(key.tag, value, "\"" + std::string(key.key) + "\" " + key.tag.toString().c_str());
           keys_[key.tag] = key.key;
         }
         else if (current != value)
@@ -127,6 +132,52 @@ namespace NiftiToDicom
     };
 
 
+    // AcquisitionMatrix (0018,1310) holds four values: frequency rows,
+    // frequency columns, phase rows, phase columns; scanners write 0 for the
+    // unused pair. The frequency-encoding steps are no BIDS key: 0 too.
+    void SetAcquisitionMatrix(Mapper& mapper, AttributeList& attributes, const std::string& steps,
+                              std::vector<std::string>& warnings)
+    {
+      const BidsKey& key = *BidsKeyTable::Find("AcquisitionMatrixPE");
+      std::string direction;
+      if (strtod(steps.c_str(), nullptr) > 65535)
+      {
+        warnings.push_back("BIDS sidecar: " + key.Describe() + " is " + steps + ", more than the 65535 that "
+                           "AcquisitionMatrix (US) holds; it was not set");
+      }
+      else if (!attributes.Lookup(direction, DCM_InPlanePhaseEncodingDirection))
+      {
+        warnings.push_back("BIDS sidecar: " + key.Describe() + " needs the phase-encoding axis "
+                           "(PhaseEncodingDirection or InPlanePhaseEncodingDirectionDICOM) to be placed in "
+                           "AcquisitionMatrix; it was not set");
+      }
+      else
+      {
+        mapper.Add(key, direction == "ROW" ? "0\\0\\" + steps + "\\0" : "0\\0\\0\\" + steps);
+      }
+    }
+
+
+    // (0008,002A) holds the date (0008,0022) and, when the sidecar has no
+    // AcquisitionTime of its own, the time (0008,0032) that readers of the
+    // classic IODs look for
+    void SplitAcquisitionDateTime(AttributeList& attributes, std::map<DcmTagKey, std::string>& keys)
+    {
+      std::string dateTime;
+      if (attributes.Lookup(dateTime, DCM_AcquisitionDateTime) && dateTime.size() >= 14)
+      {
+        attributes.Set(DCM_AcquisitionDate, dateTime.substr(0, 8), "\"AcquisitionDateTime\" (0008,0022)");
+        keys[DCM_AcquisitionDate] = "AcquisitionDateTime";
+        std::string time;
+        if (!attributes.Lookup(time, DCM_AcquisitionTime))
+        {
+          attributes.Set(DCM_AcquisitionTime, dateTime.substr(8), "\"AcquisitionDateTime\" (0008,0032)");
+          keys[DCM_AcquisitionTime] = "AcquisitionDateTime";
+        }
+      }
+    }
+
+
     bool IsPhaseEncoding(BidsValueKind kind)
     {
       return (kind == BidsValueKind::PhaseEncodingDirection ||
@@ -151,9 +202,9 @@ namespace NiftiToDicom
                             std::string(BidsValues::DescribeType(sidecar)));
     }
 
-    Mapper mapper(result.attributes_, result.warnings_);
+    Mapper mapper(result.attributes_, result.scanner_, result.sourceKeys_, result.warnings_);
     PhaseEncoding phaseEncoding;
-    std::vector<std::string> ignored;
+    std::string phaseEncodingSteps;
 
     // getMemberNames() is sorted: the warnings come in a stable order
     for (const std::string& name : sidecar.getMemberNames())
@@ -165,17 +216,25 @@ namespace NiftiToDicom
       {
         if (!BidsKeyTable::IsLeftToThePlugin(name))
         {
-          ignored.push_back(name);
+          result.unmapped_.push_back(name);
         }
       }
       else if (!value.isNull())   // null: "unknown", as some writers put it
       {
         const std::string converted = BidsValues::Convert(*key, value, result.warnings_);
-        if (IsPhaseEncoding(key->kind))
+        if (converted.empty())
+        {
+          // nothing to set: an empty string, or a list of several values (warned)
+        }
+        else if (IsPhaseEncoding(key->kind))
         {
           phaseEncoding.Collect(*key, converted);
         }
-        else if (!converted.empty())
+        else if (key->kind == BidsValueKind::AcquisitionMatrix)
+        {
+          phaseEncodingSteps = converted;
+        }
+        else
         {
           mapper.Add(*key, converted);
         }
@@ -183,19 +242,83 @@ namespace NiftiToDicom
     }
 
     phaseEncoding.Resolve(mapper, result.warnings_);
-
-    if (!ignored.empty())
+    if (!phaseEncodingSteps.empty())
     {
-      std::string list;
-      for (size_t i = 0; i < ignored.size(); i++)
-      {
-        list += (i == 0 ? "" : ", ") + ignored[i];
-      }
-      result.warnings_.push_back("Sidecar keys this plugin does not map to DICOM attributes were ignored: " + list);
+      SetAcquisitionMatrix(mapper, result.attributes_, phaseEncodingSteps, result.warnings_);
+    }
+    SplitAcquisitionDateTime(result.attributes_, result.sourceKeys_);
+
+    std::string manufacturer;
+    if (!result.scanner_.IsEmpty() && !result.scanner_.Lookup(manufacturer, DCM_Manufacturer))
+    {
+      result.warnings_.push_back("BIDS sidecar: without \"Manufacturer\", the scanner's other keys (device, "
+                                 "station, institution, software) have no Contributing Equipment item to go to "
+                                 "and were not written");
+    }
+
+    if (!result.unmapped_.empty())
+    {
+      result.unmappedWarning_ = result.warnings_.size();
+      result.warnings_.push_back("");
+      result.DescribeUnmapped();
     }
 
     result.attributes_.Lookup(result.seriesDescription_, DCM_SeriesDescription);
     return result;
+  }
+
+
+  void BidsSidecar::DescribeUnmapped()
+  {
+    if (unmappedWarning_ >= warnings_.size())
+    {
+      return;
+    }
+    std::string list;
+    for (size_t i = 0; i < unmapped_.size(); i++)
+    {
+      list += (i == 0 ? "" : ", ") + unmapped_[i];
+    }
+    warnings_[unmappedWarning_] = "Sidecar keys that no public DICOM attribute holds: " + list + "; " +
+      (verbatim_.empty() ? std::string("they are not kept (no private copy of the sidecar)") :
+       std::string("they are kept only in the private copy of the sidecar (0011,1001)"));
+  }
+
+
+  bool BidsSidecar::GetSourceKey(std::string& key, const DcmTagKey& tag) const
+  {
+    std::map<DcmTagKey, std::string>::const_iterator found = sourceKeys_.find(tag);
+    if (found == sourceKeys_.end())
+    {
+      return false;
+    }
+    key = found->second;
+    return true;
+  }
+
+
+  void BidsSidecar::SetVerbatim(const std::string& text)
+  {
+    verbatim_.clear();
+    if (text.size() > MAX_VERBATIM_BYTES)
+    {
+      warnings_.push_back("The sidecar (" + std::to_string(text.size() / 1024) + " KB) is larger than the " +
+                          std::to_string(MAX_VERBATIM_BYTES / 1024) + " KB that are kept verbatim in every "
+                          "instance: no private copy of it was made");
+      DescribeUnmapped();
+      return;
+    }
+
+    std::string kept = text;
+    verbatim_.swap(kept);
+    DescribeUnmapped();
+  }
+
+
+  void BidsSidecar::DropVerbatim()
+  {
+    verbatim_.clear();
+    DescribeUnmapped();
   }
 
 

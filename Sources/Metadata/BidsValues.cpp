@@ -33,13 +33,63 @@ namespace NiftiToDicom
     }
 
 
-    double ReadNonNegativeNumber(const BidsKey& mapping, const Json::Value& value)
+    // A number written as a string ("3", " 0.035"), as some writers of
+    // sidecars do: false if the string is not one whole number
+    bool ParseNumberString(double& number, const std::string& text)
     {
+      const size_t first = text.find_first_not_of(" \t");
+      if (first == std::string::npos)
+      {
+        return false;
+      }
+      const char* begin = text.c_str() + first;
+      char* end = nullptr;
+      number = strtod(begin, &end);
+      if (end == begin)
+      {
+        return false;
+      }
+      for (const char* p = end; *p != '\0'; ++p)
+      {
+        if (*p != ' ' && *p != '\t')
+        {
+          return false;
+        }
+      }
+      // strtod() also reads "nan", "inf" and hexadecimal: only decimal numbers are meant here
+      for (const char* p = begin; p < end; ++p)
+      {
+        if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
+        {
+          return false;
+        }
+      }
+      return true;
+    }
+
+
+    double ReadNumber(const BidsKey& mapping, const Json::Value& value)
+    {
+      if (value.type() == Json::stringValue)
+      {
+        double number = 0;
+        if (!ParseNumberString(number, value.asString()))
+        {
+          throw WrongValue(mapping, "found the string \"" + value.asString().substr(0, 64) + "\", which is not a number");
+        }
+        return number;
+      }
       if (!IsJsonNumber(value))
       {
         throw WrongType(mapping, value);
       }
-      const double number = value.asDouble();
+      return value.asDouble();
+    }
+
+
+    double ReadNonNegativeNumber(const BidsKey& mapping, const Json::Value& value)
+    {
+      const double number = ReadNumber(mapping, value);
       if (!std::isfinite(number))
       {
         throw WrongValue(mapping, "found a value that is not finite");
@@ -54,13 +104,13 @@ namespace NiftiToDicom
 
     int64_t ReadInteger(const BidsKey& mapping, const Json::Value& value)
     {
-      if (!IsJsonNumber(value))
+      if (!IsJsonNumber(value) && value.type() != Json::stringValue)
       {
         throw WrongType(mapping, value);
       }
-      if (value.type() == Json::realValue)
+      if (value.type() == Json::realValue || value.type() == Json::stringValue)
       {
-        const double number = value.asDouble();
+        const double number = ReadNumber(mapping, value);
         if (!std::isfinite(number))
         {
           throw WrongValue(mapping, "found a value that is not finite");
@@ -98,6 +148,14 @@ namespace NiftiToDicom
 
     std::string ReadString(const BidsKey& mapping, const Json::Value& value)
     {
+      if (value.type() == Json::intValue || value.type() == Json::uintValue)
+      {
+        return value.asString();   // a serial number written as a number: its digits
+      }
+      if (value.type() == Json::realValue && std::isfinite(value.asDouble()))
+      {
+        return DicomValues::FormatDecimal(value.asDouble());
+      }
       if (value.type() != Json::stringValue)
       {
         throw WrongType(mapping, value);
@@ -110,25 +168,22 @@ namespace NiftiToDicom
     std::vector<std::string> ReadStringList(const BidsKey& mapping, const Json::Value& value)
     {
       std::vector<std::string> result;
-      if (value.type() == Json::stringValue)
+      if (value.type() != Json::arrayValue)
       {
-        result.push_back(DicomValues::ToValidUtf8(value.asString()));
+        result.push_back(ReadString(mapping, value));
       }
       else if (value.type() == Json::arrayValue)
       {
         for (Json::ArrayIndex i = 0; i < value.size(); i++)
         {
-          if (value[i].type() != Json::stringValue)
+          if (value[i].type() == Json::arrayValue || value[i].type() == Json::objectValue ||
+              value[i].type() == Json::booleanValue || value[i].type() == Json::nullValue)
           {
             throw WrongValue(mapping, "item " + std::to_string(i) + " of the list is " +
                              BidsValues::DescribeType(value[i]));
           }
-          result.push_back(DicomValues::ToValidUtf8(value[i].asString()));
+          result.push_back(ReadString(mapping, value[i]));
         }
-      }
-      else
-      {
-        throw WrongType(mapping, value);
       }
       return result;
     }
@@ -273,52 +328,178 @@ namespace NiftiToDicom
     }
 
 
-    // BIDS "HH:MM:SS[.ffffff]" -> DICOM "HHMMSS[.ffffff]"
-    std::string MakeTime(const BidsKey& mapping, const std::string& value, std::vector<std::string>& warnings)
+    bool IsDigit(char c)
     {
-      auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+      return c >= '0' && c <= '9';
+    }
 
-      if (value.size() < 8 ||
-          !isDigit(value[0]) || !isDigit(value[1]) || value[2] != ':' ||
-          !isDigit(value[3]) || !isDigit(value[4]) || value[5] != ':' ||
-          !isDigit(value[6]) || !isDigit(value[7]))
+
+    // "digits" of 1 to maxDigits digits, as a number
+    bool ReadField(int& number, const std::string& digits, size_t maxDigits)
+    {
+      if (digits.empty() || digits.size() > maxDigits)
       {
-        throw WrongValue(mapping, "found \"" + value + "\"");
+        return false;
       }
-
-      const int hours = (value[0] - '0') * 10 + (value[1] - '0');
-      const int minutes = (value[3] - '0') * 10 + (value[4] - '0');
-      const int seconds = (value[6] - '0') * 10 + (value[7] - '0');
-      if (hours > 23 || minutes > 59 || seconds > 60 /* leap second */)
+      number = 0;
+      for (char c : digits)
       {
-        throw WrongValue(mapping, "found \"" + value + "\", which is not a time of day");
-      }
-
-      std::string fraction;
-      if (value.size() > 8)
-      {
-        if (value[8] != '.' || value.size() == 9)
+        if (!IsDigit(c))
         {
-          throw WrongValue(mapping, "found \"" + value + "\"");
+          return false;
         }
-        fraction = value.substr(9);
+        number = number * 10 + (c - '0');
+      }
+      return true;
+    }
+
+
+    std::string TwoDigits(int value)
+    {
+      return std::string(1, static_cast<char>('0' + value / 10)) + static_cast<char>('0' + value % 10);
+    }
+
+
+    // A time of day as BIDS writes it, "HH:MM:SS[.ffffff]", into a DICOM TM
+    // "HHMMSS[.ffffff]". dcm2niix prints the seconds with "%02.6f", whose
+    // width counts the fraction too, so 5.99 s comes as "5.990000": one or
+    // two digits are accepted in each field. The DICOM form is accepted too
+    // (a user's edit). Empty if "value" is no time at all.
+    std::string ParseTime(const std::string& value, bool& cut)
+    {
+      std::string whole = value;
+      std::string fraction;
+      const size_t dot = value.find('.');
+      if (dot != std::string::npos)
+      {
+        whole = value.substr(0, dot);
+        fraction = value.substr(dot + 1);
+        if (fraction.empty())
+        {
+          return "";
+        }
         for (char c : fraction)
         {
-          if (!isDigit(c))
+          if (!IsDigit(c))
           {
-            throw WrongValue(mapping, "found \"" + value + "\"");
+            return "";
           }
-        }
-        if (fraction.size() > 6)
-        {
-          fraction.resize(6);
-          warnings.push_back("BIDS sidecar: \"" + std::string(mapping.key) + "\" (\"" + value + "\") was cut to "
-                             "microseconds, the precision of DICOM times");
         }
       }
 
-      return value.substr(0, 2) + value.substr(3, 2) + value.substr(6, 2) +
-        (fraction.empty() ? std::string() : "." + fraction);
+      int hours = 0;
+      int minutes = 0;
+      int seconds = 0;
+      if (whole.find(':') != std::string::npos)
+      {
+        const std::vector<std::string> fields = SplitString(whole, ':');
+        if (fields.size() != 3 ||
+            !ReadField(hours, fields[0], 2) || !ReadField(minutes, fields[1], 2) || !ReadField(seconds, fields[2], 2))
+        {
+          return "";
+        }
+      }
+      else if (whole.size() != 6 ||
+               !ReadField(hours, whole.substr(0, 2), 2) || !ReadField(minutes, whole.substr(2, 2), 2) ||
+               !ReadField(seconds, whole.substr(4, 2), 2))
+      {
+        return "";
+      }
+
+      if (hours > 23 || minutes > 59 || seconds > 60 /* leap second */)
+      {
+        return "";
+      }
+
+      cut = (fraction.size() > 6);
+      if (cut)
+      {
+        fraction.resize(6);
+      }
+      return TwoDigits(hours) + TwoDigits(minutes) + TwoDigits(seconds) + (fraction.empty() ? "" : "." + fraction);
+    }
+
+
+    std::string MakeTime(const BidsKey& mapping, const std::string& value, std::vector<std::string>& warnings)
+    {
+      bool cut = false;
+      const std::string time = ParseTime(value, cut);
+      if (time.empty())
+      {
+        throw WrongValue(mapping, "found \"" + value.substr(0, 64) + "\", which is not a time of day");
+      }
+      if (cut)
+      {
+        warnings.push_back("BIDS sidecar: \"" + std::string(mapping.key) + "\" (\"" + value + "\") was cut to "
+                           "microseconds, the precision of DICOM times");
+      }
+      return time;
+    }
+
+
+    bool IsLeapYear(int year)
+    {
+      return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    }
+
+
+    // "YYYY-MM-DDTHH:MM:SS[.ffffff]" (ISO 8601, as dcm2niix writes it, with
+    // the same seconds as AcquisitionTime) or DICOM's "YYYYMMDDHHMMSS[.f]"
+    // into a DT "YYYYMMDDHHMMSS[.ffffff]"
+    std::string MakeDateTime(const BidsKey& mapping, const std::string& value, std::vector<std::string>& warnings)
+    {
+      const ConversionError wrong = WrongValue(mapping, "found \"" + value.substr(0, 64) +
+                                               "\", which is not a date and time of day");
+      std::string date;
+      std::string time;
+      const size_t t = value.find('T');
+      if (t != std::string::npos)
+      {
+        date = value.substr(0, t);
+        time = value.substr(t + 1);
+        if (date.size() != 10 || date[4] != '-' || date[7] != '-')
+        {
+          throw wrong;
+        }
+        date = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
+      }
+      else if (value.size() >= 14)
+      {
+        date = value.substr(0, 8);
+        time = value.substr(8);
+      }
+      else
+      {
+        throw wrong;
+      }
+
+      int year = 0;
+      int month = 0;
+      int day = 0;
+      if (!ReadField(year, date.substr(0, 4), 4) || !ReadField(month, date.substr(4, 2), 2) ||
+          !ReadField(day, date.substr(6, 2), 2))
+      {
+        throw wrong;
+      }
+      static const int DAYS[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+      if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1] ||
+          (month == 2 && day == 29 && !IsLeapYear(year)))
+      {
+        throw wrong;
+      }
+
+      bool cut = false;
+      const std::string dicomTime = ParseTime(time, cut);
+      if (dicomTime.empty())
+      {
+        throw wrong;
+      }
+      if (cut)
+      {
+        warnings.push_back("BIDS sidecar: \"" + std::string(mapping.key) + "\" (\"" + value + "\") was cut to "
+                           "microseconds, the precision of DICOM times");
+      }
+      return date + dicomTime;
     }
 
 
@@ -402,13 +583,36 @@ namespace NiftiToDicom
       {
         return s;
       }
+      if (s == "COLUMN")
+      {
+        return "COL";   // as Siemens XA writes (0018,1312), which dcm2niix may copy
+      }
       throw WrongValue(mapping, "found \"" + s + "\"");
     }
   }
 
 
-  std::string BidsValues::Convert(const BidsKey& key, const Json::Value& value, std::vector<std::string>& warnings)
+  std::string BidsValues::Convert(const BidsKey& key, const Json::Value& list, std::vector<std::string>& warnings)
   {
+    const bool isList = (key.kind == BidsValueKind::TextList || key.kind == BidsValueKind::CodeList);
+    if (!isList && list.isArray() && list.size() != 1)
+    {
+      if (list.size() > 1)
+      {
+        // e.g. one echo time per echo: it means something, but not one DICOM value
+        warnings.push_back("BIDS sidecar: " + key.Describe() + " holds " + std::to_string(list.size()) +
+                           " values where DICOM takes one; it was not set");
+      }
+      return "";
+    }
+
+    // Some writers put a single value in a list of one
+    const Json::Value& value = (!isList && list.isArray()) ? list[0] : list;
+    if (value.isNull())
+    {
+      return "";
+    }
+
     switch (key.kind)
     {
       case BidsValueKind::SecondsAsMilliseconds:
@@ -418,6 +622,7 @@ namespace NiftiToDicom
         return DicomValues::FormatDecimal(ReadNonNegativeNumber(key, value));
 
       case BidsValueKind::Integer:
+      case BidsValueKind::AcquisitionMatrix:
         return std::to_string(ReadInteger(key, value));
 
       case BidsValueKind::Text:
@@ -442,6 +647,12 @@ namespace NiftiToDicom
       {
         const std::string s = ReadString(key, value);
         return s.empty() ? s : MakeTime(key, s, warnings);
+      }
+
+      case BidsValueKind::DateTime:
+      {
+        const std::string s = ReadString(key, value);
+        return s.empty() ? s : MakeDateTime(key, s, warnings);
       }
 
       case BidsValueKind::PhaseEncodingDirection:

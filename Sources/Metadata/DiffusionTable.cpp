@@ -20,6 +20,12 @@ namespace NiftiToDicom
     // Below this norm, a bvec vector is taken as "no direction"
     const double ZERO_VECTOR = 1e-6;
 
+    // Up to this b-value (s/mm2), a volume without direction is a b = 0
+    // volume whose imaging gradients left a residual weighting (UIH writes
+    // b = 1.25 with a zero vector): not a trace image. dcm2niix draws the
+    // same line (it calls b > 5 without direction a derived trace/ADC).
+    const double RESIDUAL_B_VALUE = 5;
+
     double LargestMagnitude(const Vector3& v)
     {
       return std::max(std::fabs(v[0]), std::max(std::fabs(v[1]), std::fabs(v[2])));
@@ -310,7 +316,8 @@ namespace NiftiToDicom
     }
     else if (Norm(GetFslVector(t)) < ZERO_VECTOR)
     {
-      return "ISOTROPIC";
+      // ISOTROPIC would make readers split the volume off as a trace image
+      return GetBValue(t) <= RESIDUAL_B_VALUE ? "NONE" : "ISOTROPIC";
     }
     else
     {
@@ -322,12 +329,18 @@ namespace NiftiToDicom
   void DiffusionTable::ApplyTo(DcmItem& item, int64_t t, const Affine& affine) const
   {
     const Vector3 gradient = GetGradientLps(t, affine);
+    const std::string directionality = GetDirectionality(t);
+
+    // A residual b without direction is written as the b = 0 volume it is:
+    // readers that meet a non-zero b without direction (dcm2niix, whatever
+    // the directionality says) take the volume for a trace/ADC image
+    const double bValue = (directionality == "NONE" ? 0 : GetBValue(t));
 
     // putAndInsertFloat64() creates a new element at each call: the three
     // values of the orientation go in at once
-    if (item.putAndInsertFloat64(DCM_DiffusionBValue, GetBValue(t)).bad() ||
+    if (item.putAndInsertFloat64(DCM_DiffusionBValue, bValue).bad() ||
         item.putAndInsertFloat64Array(DCM_DiffusionGradientOrientation, gradient.data(), 3).bad() ||
-        item.putAndInsertString(DCM_DiffusionDirectionality, GetDirectionality(t).c_str()).bad())
+        item.putAndInsertString(DCM_DiffusionDirectionality, directionality.c_str()).bad())
     {
       throw ConversionError(ErrorKind::Internal, "Cannot set the diffusion attributes of volume " + std::to_string(t));
     }

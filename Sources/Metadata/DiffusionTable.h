@@ -50,12 +50,14 @@ namespace NiftiToDicom
     // affine is degenerate.
     Vector3 GetGradientLps(int64_t t, const Affine& affine) const;
 
-    // DiffusionDirectionality (0018,9075): "NONE" for b = 0, "ISOTROPIC"
-    // for b > 0 without direction (trace images), "DIRECTIONAL" otherwise
+    // DiffusionDirectionality (0018,9075): "NONE" for b = 0 and for a
+    // residual b (at most 5 s/mm2) without direction, "ISOTROPIC" for a
+    // larger b without direction (trace images), "DIRECTIONAL" otherwise
     std::string GetDirectionality(int64_t t) const;
 
     // DiffusionBValue (0018,9087, FD), DiffusionGradientOrientation
-    // (0018,9089, FD, 3 values) and DiffusionDirectionality (0018,9075)
+    // (0018,9089, FD, 3 values) and DiffusionDirectionality (0018,9075).
+    // DiffusionBValue is 0 where the directionality is NONE (a residual b).
     void ApplyTo(DcmItem& item, int64_t t, const Affine& affine) const;
   };
 }

@@ -6,6 +6,7 @@
 #include "Request/LargeStringMember.h"
 
 #include <json/value.h>
+#include <json/writer.h>
 
 #include <cstdio>
 #include <cstring>
@@ -20,7 +21,7 @@ namespace NiftiToDicom
       "Nifti", "Upload", "Path", "ParentStudy", "SeriesDescription", "Modality", "Tags", "Filename",
       "Sidecar", "SendTo", "Asynchronous", "Synchronous", "Priority", "Type", "Units", "Quantity",
       "DoublePrecision", "Labels", "ReferenceSeries", "Bval", "Bvec", "UseNiftiDescription",
-      "SegmentationType"
+      "SegmentationType", "KeepSidecar"
     };
 
     const Json::Value& GetOptionalString(const Json::Value& root, const char* field)
@@ -169,6 +170,15 @@ namespace NiftiToDicom
                             "\"Bval\" and \"Bvec\" go together: give both (the files' text, or their upload IDs)");
     }
 
+    if (root.isMember("KeepSidecar"))
+    {
+      if (!root["KeepSidecar"].isBool())
+      {
+        throw ConversionError(ErrorKind::InvalidInput, "The field \"KeepSidecar\" must be true or false");
+      }
+      request.keepSidecar = root["KeepSidecar"].asBool();
+    }
+
     const Json::Value& sidecar = root["Sidecar"];
     if (sidecar.isString())
     {
@@ -176,7 +186,12 @@ namespace NiftiToDicom
     }
     else if (sidecar.isObject())
     {
-      request.SetSidecar(sidecar);
+      // The parser records where each value lies in the text it read
+      const ptrdiff_t start = sidecar.getOffsetStart();
+      const ptrdiff_t limit = sidecar.getOffsetLimit();
+      const bool located = (start >= 0 && limit > start && limit <= parseEnd - parseBegin &&
+                            parseBegin[start] == '{' && parseBegin[limit - 1] == '}');
+      request.SetSidecar(sidecar, located ? std::string(parseBegin + start, parseBegin + limit) : std::string());
     }
     else if (!sidecar.isNull())
     {
@@ -273,10 +288,31 @@ namespace NiftiToDicom
   }
 
 
-  void ImportRequest::SetSidecar(const Json::Value& sidecar)
+  void ImportRequest::SetSidecar(const Json::Value& sidecar, const std::string& text)
   {
     this->sidecar = BidsSidecar::Parse(sidecar);
     sidecarJson = sidecar;
+    sidecarText = text;
+    if (sidecarText.empty() && sidecar.isObject())
+    {
+      Json::StreamWriterBuilder builder;
+      builder["indentation"] = "\t";
+      sidecarText = Json::writeString(builder, sidecar);
+    }
+    if (keepSidecar && sidecar.isObject())
+    {
+      this->sidecar.SetVerbatim(sidecarText);
+    }
+  }
+
+
+  void ImportRequest::ApplyKeepSidecarOption(bool configured)
+  {
+    keepSidecar = keepSidecar && configured;
+    if (!keepSidecar)
+    {
+      sidecar.DropVerbatim();
+    }
   }
 
 
@@ -292,6 +328,8 @@ namespace NiftiToDicom
     json["Modality"] = ModalityName(modality);
     json["Tags"] = tagsJson;
     json["Sidecar"] = sidecarJson;
+    json["SidecarText"] = sidecarText;
+    json["KeepSidecar"] = keepSidecar;
     json["SendTo"] = sendTo.ToJson();
     json["Output"] = outputJson;
     json["ReferenceSeries"] = referenceSeries;
@@ -322,7 +360,9 @@ namespace NiftiToDicom
       (modality == "CT") ? OutputModality::CT : OutputModality::Auto;
     request.tagsJson = json["Tags"];
     request.tags = TagOverrides::Parse(request.tagsJson);
-    request.SetSidecar(json["Sidecar"]);
+    // Saved by earlier versions: no "KeepSidecar" (kept), no "SidecarText"
+    request.keepSidecar = !json["KeepSidecar"].isBool() || json["KeepSidecar"].asBool();
+    request.SetSidecar(json["Sidecar"], json["SidecarText"].asString());
     request.hasSendTo = true;
     request.sendTo = SendTo::Parse(json["SendTo"], "SendTo");
     request.outputJson = json["Output"].isNull() ? Json::Value(Json::objectValue) : json["Output"];

@@ -49,6 +49,8 @@ namespace NiftiToDicom
     BidsSidecar               sidecar;           // parsed once, from sidecarJson
     Json::Value               sidecarJson;       // object, or null
     std::string               sidecarUpload;     // upload ID of the sidecar (the plugin reads it), or empty
+    std::string               sidecarText;       // the sidecar as the client sent it, or empty
+    bool                      keepSidecar = true; // "KeepSidecar": a private copy of the sidecar in every instance
     bool                      hasSendTo = false;
     SendTo                    sendTo;            // without "SendTo": the plugin's DefaultSendTo
     bool                      asynchronous = false;
@@ -59,9 +61,15 @@ namespace NiftiToDicom
     // the decoded file would exceed maxNiftiBytes.
     static ImportRequest Parse(const void* body, size_t size, size_t maxNiftiBytes);
 
-    // "sidecar": a JSON object or null; throws ConversionError(InvalidInput)
-    // as BidsSidecar::Parse() does
-    void SetSidecar(const Json::Value& sidecar);
+    // "sidecar": a JSON object or null, "text" its JSON as the client sent
+    // it (empty: written from "sidecar"); throws ConversionError(InvalidInput)
+    // as BidsSidecar::Parse() does. The text is kept verbatim unless
+    // keepSidecar is false.
+    void SetSidecar(const Json::Value& sidecar, const std::string& text);
+
+    // The configuration's "KeepSidecar": false turns the private copy off
+    // whatever the request says
+    void ApplyKeepSidecarOption(bool configured);
 
     // What an import needs to run again (saved jobs): the fields once
     // completed by the plugin, without the inline bytes, the flags of the

@@ -115,12 +115,6 @@ SIDECAR_RULES = [
     ("SpacingBetweenSlices", 0x00180088, "num"),
     ("PixelBandwidth", 0x00180095, "num"),
     ("EchoTrainLength", 0x00180091, "int"),
-    ("Manufacturer", 0x00080070, "text"),
-    ("ManufacturersModelName", 0x00081090, "text"),
-    ("DeviceSerialNumber", 0x00181000, "text"),
-    ("StationName", 0x00081010, "text"),
-    ("SoftwareVersions", 0x00181020, "textlist"),
-    ("InstitutionName", 0x00080080, "text"),
     ("ProtocolName", 0x00181030, "text"),
     ("SequenceName", 0x00180024, "text"),
     ("ReceiveCoilName", 0x00181250, "text"),
@@ -140,10 +134,28 @@ OPTIONAL_RULES = [
     ("PercentPhaseFOV", 0x00180094, "num"),
     ("PercentPhaseFieldOfView", 0x00180094, "num"),
     ("PercentSampling", 0x00180093, "num"),
-    ("InstitutionAddress", 0x00080081, "text"),
-    ("InstitutionalDepartmentName", 0x00081040, "text"),
     ("ImagedNucleus", 0x00180085, "text"),
     ("EchoNumber", 0x00180086, "int"),
+    # issue 9: further keys with a public home in the classic MR IOD
+    ("AcquisitionNumber", 0x00200012, "int"),
+    ("SAR", 0x00181316, "num"),
+    ("PhaseEncodingSteps", 0x00180089, "int"),
+    ("ProcedureStepDescription", 0x00400254, "text"),
+    ("BodyPart", 0x00180015, "code"),
+    ("NumberOfAverages", 0x00180083, "num"),
+    ("ParallelReductionFactorInPlane", 0x00189069, "num"),
+    ("AcquisitionMatrixPE", 0x00181310, "matrix"),
+]
+# issue 9: the scanner's identity goes to the Acquisition Equipment item (DCM 109101) of the
+# ContributingEquipmentSequence, not to the top level (General Equipment names the plugin, which made the instances)
+EQUIPMENT_RULES = [
+    ("Manufacturer", 0x00080070, "text"),
+    ("ManufacturersModelName", 0x00081090, "text"),
+    ("DeviceSerialNumber", 0x00181000, "text"),
+    ("StationName", 0x00081010, "text"),
+    ("InstitutionName", 0x00080080, "text"),
+    ("InstitutionAddress", 0x00080081, "text"),
+    ("InstitutionalDepartmentName", 0x00081040, "text"),
 ]
 MAX_CHARS = {"SH": 16, "LO": 64, "ST": 1024, "LT": 10240, "CS": 16}
 
@@ -155,9 +167,23 @@ NO_PUBLIC_TAG = {
     "PulseSequenceDetails", "ConsistencyInfo", "ConversionSoftware", "ConversionSoftwareVersion",
     "PartialFourier", "BaseResolution", "PhaseResolution", "ImageOrientationText",
     "BandwidthPerPixelPhaseEncode", "NonlinearGradientCorrection", "CoilCombinationMethod", "MatrixCoilMode",
+    # issue 9: in Contributing Equipment it makes dcm2niix take Siemens XA paths (README): private copy only
+    "SoftwareVersions",
 }
-# Decided by the plugin (README): never taken from the sidecar, whether reported or not.
-DECIDED_BY_PLUGIN = {"Modality", "SeriesNumber", "SeriesDescription", "ImageType"}
+# Decided by the plugin (README): never taken from the sidecar, whether reported or not. Issue 9: the keys whose
+# public home the plugin fills from the NIfTI or the parent study are no longer reported (Warnings name only keys
+# without a public home).
+DECIDED_BY_PLUGIN = {"Modality", "SeriesNumber", "SeriesDescription", "ImageType", "ImageOrientationPatientDICOM",
+                     "ReconMatrixPE", "StudyDescription"}
+
+
+def acquisition_equipment(ds):
+    """The Acquisition Equipment item (DCM 109101) of the ContributingEquipmentSequence, or None."""
+    for item in ds.get("ContributingEquipmentSequence", []):
+        codes = item.get("PurposeOfReferenceCodeSequence", [])
+        if codes and codes[0].CodeValue == "109101" and codes[0].CodingSchemeDesignator == "DCM":
+            return item
+    return None
 
 
 def _expected_codes(value):
@@ -179,11 +205,22 @@ def check_sidecar_attributes(ds, sidecar, slice_index):
     instance (for a per-slice AcquisitionTime built from SliceTiming). OPTIONAL_RULES are checked when their
     attribute is present."""
     problems = []
-    for key, tag, kind in SIDECAR_RULES + OPTIONAL_RULES:
+    top = ds
+    equipment = acquisition_equipment(ds)
+    for key, tag, kind in SIDECAR_RULES + OPTIONAL_RULES + EQUIPMENT_RULES:
         if key not in sidecar:
             continue
         value = sidecar[key]
         tag = Tag(tag)
+        if (key, int(tag), kind) in EQUIPMENT_RULES:
+            if equipment is None:
+                problems.append("%s: sidecar %r, but no Acquisition Equipment item" % (key, value))
+                continue
+            if tag in top and str(top[tag].value) == str(value):
+                problems.append("%s: the scanner's %r at top level" % (key, value))
+            ds = equipment
+        else:
+            ds = top
         if tag not in ds and (key, int(tag), kind) in OPTIONAL_RULES:
             continue
         if tag not in ds and key == "InversionTime" and not _inversion_time_allowed(sidecar):
@@ -193,6 +230,8 @@ def check_sidecar_attributes(ds, sidecar, slice_index):
             continue
         elem = ds[tag]
         stored = _values(elem)
+        if ds is not top:
+            stored = [v.strip() for v in stored]   # the scanner's Manufacturer has a leading space (LO padding)
         where = "%s %s=%r (sidecar %s=%r)" % (tag, elem.keyword, elem.value, key, value)
         if kind in ("ms", "num", "int"):
             expected = float(value) * (1000.0 if kind == "ms" else 1.0)
@@ -232,6 +271,9 @@ def check_sidecar_attributes(ds, sidecar, slice_index):
             if got is None or not any(abs(got - a) < 1e-4 for a in allowed):
                 problems.append("%s: expected %s s after midnight (or that plus SliceTiming[%d])"
                                 % (where, base, slice_index))
+        elif kind == "matrix":
+            if int(value) not in [int(v) for v in stored] or len(stored) != 4:
+                problems.append("%s: expected %d phase-encoding steps among the 4 values" % (where, int(value)))
         elif kind == "phase":
             axis = str(value).strip()[:1]
             expected = {"i": "ROW", "j": "COL"}.get(axis)
@@ -375,6 +417,7 @@ def test_real_sidecar_unmapped_keys_are_warned(sample, sidecar_imports, how):
     assert not wrongly, "keys applied to the DICOM but reported as ignored: %s" % wrongly
     # Every other key is either a DICOM attribute present in the instances or reported.
     optional = {k: Tag(tag) for k, tag, _ in OPTIONAL_RULES}
+    equipment = {k: Tag(tag) for k, tag, _ in EQUIPMENT_RULES}
     silent = []
     for k in sorted(keys - NO_PUBLIC_TAG - {k for k, _, _ in SIDECAR_RULES} - DECIDED_BY_PLUGIN):
         if k in ("PhaseEncodingAxis", "InPlanePhaseEncodingDirectionDICOM") and "PhaseEncodingDirection" in keys:
@@ -385,6 +428,8 @@ def test_real_sidecar_unmapped_keys_are_warned(sample, sidecar_imports, how):
             continue    # value checked by test_real_sidecar_attributes_in_dicom_units
         if pydicom.datadict.tag_for_keyword(k) is not None and k in ds:
             continue
+        if k in equipment and acquisition_equipment(ds) is not None and equipment[k] in acquisition_equipment(ds):
+            continue    # issue 9: the scanner's identity, checked by test_real_sidecar_attributes_in_dicom_units
         silent.append(k)
     assert not silent, "sidecar keys neither applied nor reported in Warnings: %s\nWarnings: %s" % (silent, warnings)
 
