@@ -23,6 +23,10 @@ namespace NiftiToDicomPlugin
     std::string localAet_;
     unsigned int scuTimeout_;
     NiftiToDicom::SeriesLimits seriesLimits_;
+    std::string nodeName_;
+    unsigned int heartbeatInterval_;
+    unsigned int ownerTimeout_;
+    unsigned int seriesNumberMetadata_;
 
   public:
     static const char* const SECTION;
@@ -79,6 +83,31 @@ namespace NiftiToDicomPlugin
     const NiftiToDicom::SeriesLimits& GetSeriesLimits() const
     {
       return seriesLimits_;
+    }
+
+    // Names this Orthanc among the nodes that share the upload directory:
+    // NiftiToDicom.NodeName, else DatabaseServerIdentifier, else Name
+    const std::string& GetNodeName() const
+    {
+      return nodeName_;
+    }
+
+    // Seconds between two heartbeats of this node
+    unsigned int GetHeartbeatInterval() const
+    {
+      return heartbeatInterval_;
+    }
+
+    // Seconds without a heartbeat after which a node is taken as gone
+    unsigned int GetOwnerTimeout() const
+    {
+      return ownerTimeout_;
+    }
+
+    // Index of the study metadata (1024-65535) that holds the SeriesNumber counter
+    unsigned int GetSeriesNumberMetadata() const
+    {
+      return seriesNumberMetadata_;
     }
 
     // Seconds ("DicomScuTimeout")

@@ -88,6 +88,8 @@ namespace NiftiToDicomPlugin
       case ErrorKind::Forbidden:       return 403;
       case ErrorKind::TooLarge:        return 413;
       case ErrorKind::Unsupported:     return 415;
+      case ErrorKind::Conflict:        return 409;
+      case ErrorKind::Unavailable:     return 503;
       default:                         return 500;
     }
   }
