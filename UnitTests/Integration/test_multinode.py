@@ -59,7 +59,7 @@ def cluster():
 class Pair:
     """Two nodes on one fresh database and one shared storage folder."""
 
-    def __init__(self, cluster, label, nifti=None, slow=(), ):
+    def __init__(self, cluster, label, nifti=None, slow=(), postgresql=None):
         self.cluster = cluster
         self.root = tempfile.mkdtemp(prefix="multinode-%s-" % label)
         self.storage = os.path.join(self.root, "shared-storage")
@@ -69,7 +69,7 @@ class Pair:
         self.nifti.update(nifti or {})
         self.nodes = {}
         for name in ("NodeA", "NodeB"):
-            extra = {"SaveJobs": False, "ConcurrentJobs": 2}
+            extra = {"SaveJobs": False, "ConcurrentJobs": 2, "PostgreSQL": postgresql or {}}
             if name in slow:
                 script = os.path.join(self.root, "slow.lua")
                 with open(script, "w") as f:
@@ -359,3 +359,70 @@ def test_concurrent_imports_through_both_nodes_get_distinct_series_numbers(pair_
     assert all(v.ok for v in results.values()), {k: v.describe() for k, v in results.items()}
     numbers = check_study(b, study, parent_uid, slices, successes + [results[i].json() for i in range(4)])
     assert len(numbers) == 12 and len(set(numbers.values())) == 12, sorted(numbers.values())
+
+
+# Raises PostgreSQL's "could not serialize access" (SQLSTATE 40001) for the instances inserted into the
+# index while a sequence number lies in (skip, skip + fail]: nextval() is not rolled back with the failing
+# transaction, so each attempt of Orthanc, of the index plugin and of our plugin counts.
+FAULT_SQL = """
+CREATE SEQUENCE nifti_fault_seq;
+CREATE TABLE nifti_fault (skip BIGINT, fail BIGINT);
+INSERT INTO nifti_fault VALUES (0, 0);
+CREATE FUNCTION nifti_fault() RETURNS TRIGGER AS $$
+DECLARE n BIGINT; s BIGINT; f BIGINT;
+BEGIN
+  IF NEW.resourcetype = 3 THEN
+    SELECT skip, fail INTO s, f FROM nifti_fault;
+    n := nextval('nifti_fault_seq');
+    IF n > s AND n <= s + f THEN
+      RAISE EXCEPTION 'could not serialize access (injected by the test)' USING ERRCODE = '40001';
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER nifti_fault BEFORE INSERT ON resources FOR EACH ROW EXECUTE FUNCTION nifti_fault();
+"""
+
+
+def test_database_conflicts_are_retried_then_answered_503(pair_factory, cluster):
+    """PostgreSQL answers "could not serialize access" to the index (a trigger injects it). A few in a row:
+    the import is retried and succeeds. Without end: 503 (synchronous) or a failed job saying 503, and
+    nothing of the series is left; the study holds only the complete series."""
+    pair = pair_factory("conflicts", postgresql={"MaximumConnectionRetries": 1})
+    a, b = pair.a, pair.b
+    study, parent_uid = new_study(a, "conflicts")
+    cluster.psql(FAULT_SQL, pair.database)
+    slices = 10
+
+    def inject(skip, fail):
+        cluster.psql("ALTER SEQUENCE nifti_fault_seq RESTART WITH 1; UPDATE nifti_fault SET skip=%d, fail=%d"
+                     % (skip, fail), pair.database)
+
+    def instances_in_index():
+        return int(cluster.psql("SELECT count(*) FROM resources WHERE resourcetype = 3", pair.database).strip())
+
+    inject(3, 4)   # the 4th to 7th attempts to index an instance fail
+    r = a.nifti_import(volume_bytes(slices, 30), study)
+    assert r.status == 200, r.describe()
+    transient = r.json()
+    assert int(cluster.psql("SELECT last_value FROM nifti_fault_seq", pair.database)) > 7, "no conflict was injected"
+    assert "could not serialize" in a.log_tail(3000) or "Database could not serialize" in a.log_tail(3000)
+
+    before = instances_in_index()
+    inject(3, 100000)   # from the 4th instance on, forever
+    r = b.nifti_import(volume_bytes(slices, 31), study)
+    assert r.status == 503, r.describe()
+    assert "try again" in r.json()["Message"], r.describe()
+    assert instances_in_index() == before, "the failed import left instances in the index"
+
+    inject(3, 100000)
+    job = submit_async(a, volume_bytes(slices, 32), study)
+    final = JobWatch(a, job).wait(timeout=120, interval=0.2)
+    assert final["State"] == "Failure" and final["Content"]["HttpStatus"] == 503, final
+    assert instances_in_index() == before
+
+    inject(0, 0)
+    check_study(a, study, parent_uid, slices, [transient])
+    assert len(series_of_study(a, study, parent_uid)) == 1
+    journal = os.path.join(pair.storage, "nifti-uploads", "journal")
+    assert wait_until(lambda: os.listdir(journal) == [], 10), os.listdir(journal)
