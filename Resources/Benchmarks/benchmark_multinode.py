@@ -13,7 +13,7 @@ Each set-up gets a fresh Orthanc (or two) from the integration tests' harnesses
 `--clients` threads send `--imports` synchronous imports of a 64x64x`--slices` int16 volume (base64 JSON
 bodies, prepared before the clock starts) into that study. One warm-up import per node is not timed.
 The PostgreSQL cluster is private (temporary directory, loopback port) and keeps PostgreSQL's durable
-defaults (fsync on), as a site would. Printed: imports/s and instances/s of each set-up, and the
+defaults (fsync on), as a site would, unless --no-fsync. Printed: imports/s and instances/s of each set-up, and the
 SeriesNumbers' distinctness as a sanity check.
 """
 
@@ -114,6 +114,8 @@ def main():
     parser.add_argument("--imports", type=int, default=24)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--slices", type=int, default=40)
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="PostgreSQL without fsync (to see how much of its cost is the disk)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
@@ -126,7 +128,7 @@ def main():
                        name="BenchSQLite", verbose=False) as sqlite:
         results.append(measure("1 node, SQLite", [sqlite], args))
 
-    with PostgreSQLCluster(durable=True) as cluster:
+    with PostgreSQLCluster(durable=not args.no_fsync) as cluster:
         for count in (1, 2):
             root = tempfile.mkdtemp(prefix="bench-multinode-")
             storage = os.path.join(root, "storage")
@@ -140,7 +142,9 @@ def main():
                                         verbose=False)
                     node.start()
                     nodes.append(node)
-                results.append(measure("%d node%s, PostgreSQL" % (count, "s" if count > 1 else ""), nodes, args))
+                results.append(measure("%d node%s, PostgreSQL%s" % (count, "s" if count > 1 else "",
+                                                                    " (no fsync)" if args.no_fsync else ""),
+                                       nodes, args))
             finally:
                 for node in nodes:
                     node.stop()
