@@ -23,8 +23,10 @@ namespace NiftiToDicomPlugin
         case 400: return "Bad Request";
         case 403: return "Forbidden";
         case 404: return "Not Found";
+        case 409: return "Conflict";
         case 413: return "Payload Too Large";
         case 415: return "Unsupported Media Type";
+        case 503: return "Service Unavailable";
         case 507: return "Insufficient Storage";
         default:  return "Internal Server Error";
       }

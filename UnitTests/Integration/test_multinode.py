@@ -281,7 +281,7 @@ def test_uploads_work_across_nodes_and_holds_count_everywhere(pair_factory):
     shown = a.get_json("/nifti/uploads/%s" % upload)
     assert shown["InUse"] is True, shown
     r = a.delete("/nifti/uploads/%s" % upload)
-    assert r.status == 409, r.describe()
+    assert r.status == 409 and r.json()["HttpError"] == "Conflict", r.describe()
     assert "used by an import job" in r.json()["Message"], r.describe()
 
     time.sleep(pair.nifti["UploadExpiration"] + 1.5)   # expired, but held: A's sweeps keep it
@@ -411,7 +411,7 @@ def test_database_conflicts_are_retried_then_answered_503(pair_factory, cluster)
     inject(3, 100000)   # from the 4th instance on, forever
     r = b.nifti_import(volume_bytes(slices, 31), study)
     assert r.status == 503, r.describe()
-    assert "try again" in r.json()["Message"], r.describe()
+    assert "try again" in r.json()["Message"] and r.json()["HttpError"] == "Service Unavailable", r.describe()
     assert instances_in_index() == before, "the failed import left instances in the index"
 
     inject(3, 100000)
