@@ -59,7 +59,7 @@ def cluster():
 class Pair:
     """Two nodes on one fresh database and one shared storage folder."""
 
-    def __init__(self, cluster, label, nifti=None, slow=(), postgresql=None):
+    def __init__(self, cluster, label, nifti=None, slow=(), postgresql=None, saved_jobs=()):
         self.cluster = cluster
         self.root = tempfile.mkdtemp(prefix="multinode-%s-" % label)
         self.storage = os.path.join(self.root, "shared-storage")
@@ -69,14 +69,15 @@ class Pair:
         self.nifti.update(nifti or {})
         self.nodes = {}
         for name in ("NodeA", "NodeB"):
-            extra = {"SaveJobs": False, "ConcurrentJobs": 2, "PostgreSQL": postgresql or {}}
+            extra = {"SaveJobs": name in saved_jobs, "ConcurrentJobs": 2, "PostgreSQL": postgresql or {}}
             if name in slow:
                 script = os.path.join(self.root, "slow.lua")
                 with open(script, "w") as f:
                     f.write(SLOW_FILTER % SLOW_SECONDS)
                 extra["LuaScripts"] = [script]
             self.nodes[name] = orthanc_node(cluster, self.database, name, self.storage,
-                                            os.path.join(self.root, name), nifti=self.nifti, extra_config=extra)
+                                            os.path.join(self.root, name), nifti=self.nifti, extra_config=extra,
+                                            load_saved_jobs=name in saved_jobs)
         # One after the other: the first creates the database schema
         for node in self.nodes.values():
             node.start()
@@ -253,6 +254,30 @@ def test_killed_node_leaves_only_complete_series_after_recovery(pair_factory):
 
     a.start()
     check_study(a, study, parent_uid, SLICES, successes)
+
+
+def test_saved_job_of_a_killed_node_runs_again_after_another_node_cleaned_up(pair_factory):
+    """Node B (SaveJobs) is killed during its asynchronous import and stays down longer than OwnerTimeout:
+    A deletes B's partial series. B comes back, reloads its job, which writes the same series again from
+    the start: it ends in Success with one complete series, and A leaves the new run alone."""
+    pair = pair_factory("savedjob", slow=("NodeB",), saved_jobs=("NodeB",))
+    a, b = pair.a, pair.b
+    study, parent_uid = new_study(a, "savedjob")
+
+    job = submit_async(b, volume_bytes(SLICES, 40), study)
+    assert wait_running(b, job, minimum_stored=5)["State"] == "Running"
+    b.kill()
+    assert series_of_study(a, study, parent_uid), "the kill left no partial series"
+    assert wait_until(lambda: not series_of_study(a, study, parent_uid), pair.nifti["OwnerTimeout"] + 40), \
+        "A did not delete the partial series of the killed node B"
+    assert "left incomplete when the Orthanc instance NodeB-" in a.log_tail(400)
+
+    b.start()
+    final = JobWatch(b, job).wait(timeout=300, interval=0.2)
+    assert final["State"] == "Success", final
+    time.sleep(2)   # A's sweeps have seen the new run's journal entry and its end
+    check_study(a, study, parent_uid, SLICES, [final["Content"]])
+    assert len(series_of_study(a, study, parent_uid)) == 1
 
 
 def test_uploads_work_across_nodes_and_holds_count_everywhere(pair_factory):
