@@ -72,7 +72,8 @@ namespace NiftiToDicomPlugin
     nodeName_("Orthanc"),
     heartbeatInterval_(5),
     ownerTimeout_(60),
-    seriesNumberMetadata_(DEFAULT_SERIES_NUMBER_METADATA)
+    seriesNumberMetadata_(DEFAULT_SERIES_NUMBER_METADATA),
+    indexMayBeShared_(false)
   {
   }
 
@@ -207,6 +208,17 @@ namespace NiftiToDicomPlugin
                                ".SeriesNumberMetadata\" must be a user metadata index, from 1024 to 65535");
     }
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".SeriesNumberMetadata = " << result.seriesNumberMetadata_;
+
+    for (const char* plugin : { "PostgreSQL", "MySQL", "Odbc" })
+    {
+      const Json::Value& database = configuration[plugin];
+      if (database.isObject() && database.get("EnableIndex", false).asBool() && !database.get("Lock", true).asBool())
+      {
+        result.indexMayBeShared_ = true;
+        LOG(WARNING) << "NIfTI-to-DICOM: the index (" << plugin << ", \"Lock\": false) may be shared with other "
+                     << "Orthanc nodes";
+      }
+    }
 
     static const char* const KNOWN[] =
     {

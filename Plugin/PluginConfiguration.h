@@ -27,6 +27,7 @@ namespace NiftiToDicomPlugin
     unsigned int heartbeatInterval_;
     unsigned int ownerTimeout_;
     unsigned int seriesNumberMetadata_;
+    bool indexMayBeShared_;
 
   public:
     static const char* const SECTION;
@@ -108,6 +109,13 @@ namespace NiftiToDicomPlugin
     unsigned int GetSeriesNumberMetadata() const
     {
       return seriesNumberMetadata_;
+    }
+
+    // True if other Orthanc processes may write into the same index: a
+    // database plugin's index ("PostgreSQL", "MySQL", "Odbc") with "Lock": false
+    bool MayIndexBeShared() const
+    {
+      return indexMayBeShared_;
     }
 
     // Seconds ("DicomScuTimeout")

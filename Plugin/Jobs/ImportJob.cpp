@@ -177,7 +177,8 @@ namespace NiftiToDicomPlugin
     warnings_.insert(warnings_.end(), builder.GetWarnings().begin(), builder.GetWarnings().end());
     if (!builder.HasSeriesNumber())
     {
-      reservation_.reset(new SeriesNumberReservation(parent_->orthancId, configuration_.GetSeriesNumberMetadata()));
+      reservation_.reset(new SeriesNumberReservation(parent_->orthancId, configuration_.GetSeriesNumberMetadata(),
+                                                     configuration_.MayIndexBeShared()));
       builder.SetSeriesNumber(reservation_->GetNumber());
     }
     SeriesOptions options = builder.TakeOptions();

@@ -70,7 +70,7 @@ namespace NiftiToDicomPlugin
   }
 
 
-  int SeriesNumberReservation::ReserveInDatabase(unsigned int metadataIndex)
+  int SeriesNumberReservation::ReserveInDatabase(unsigned int metadataIndex, bool settle)
   {
     const std::string uri = "/studies/" + studyId_ + "/metadata/" + std::to_string(metadataIndex);
 
@@ -102,7 +102,7 @@ namespace NiftiToDicomPlugin
       }
 
       int counter = 0;
-      if (value == PLACEHOLDER)
+      if (value == PLACEHOLDER && settle)
       {
         const auto now = std::chrono::steady_clock::now();
         if (etag != settlingEtag)
@@ -116,7 +116,7 @@ namespace NiftiToDicomPlugin
           continue;
         }
       }
-      else if (!ParseCounter(counter, value))
+      else if (value != PLACEHOLDER && !ParseCounter(counter, value))
       {
         LOG(WARNING) << "NIfTI-to-DICOM: the SeriesNumber counter of study " << studyId_
                      << " holds \"" << value.substr(0, 40) << "\"; it is written again";
@@ -136,11 +136,12 @@ namespace NiftiToDicomPlugin
   }
 
 
-  SeriesNumberReservation::SeriesNumberReservation(const std::string& studyId, unsigned int metadataIndex) :
+  SeriesNumberReservation::SeriesNumberReservation(const std::string& studyId, unsigned int metadataIndex,
+                                                   bool settle) :
     studyId_(studyId),
     number_(1)
   {
-    number_ = ReserveInDatabase(metadataIndex);
+    number_ = ReserveInDatabase(metadataIndex, settle);
 
     std::lock_guard<std::mutex> lock(mutex_);
     reserved_[studyId].insert(number_);

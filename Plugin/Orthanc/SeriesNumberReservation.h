@@ -21,23 +21,26 @@ namespace NiftiToDicomPlugin
   //
   // Orthanc cannot create a metadata "only if absent": a creation ignores
   // If-Match. So the counter is first created with the placeholder "new",
-  // and no node advances it before it has seen that placeholder unchanged
-  // for SETTLE_SECONDS: by then, every node that saw the counter absent has
-  // written its own placeholder (a GET then a PUT take milliseconds), and
-  // no late placeholder can wipe a number handed out. The first import into
-  // a study thus waits about two seconds.
+  // and, when other nodes may write into the same index, no node advances it
+  // before it has seen that placeholder unchanged for SETTLE_SECONDS: by
+  // then, every node that saw the counter absent has written its own
+  // placeholder (a GET then a PUT take milliseconds), and no late
+  // placeholder can wipe a number handed out. The first import into a study
+  // thus waits about two seconds on several nodes. A single Orthanc needs no
+  // wait: the numbers its own imports hold are also kept in this process.
   class SeriesNumberReservation
   {
   private:
     std::string studyId_;
     int         number_;
 
-    int ReserveInDatabase(unsigned int metadataIndex);
+    int ReserveInDatabase(unsigned int metadataIndex, bool settle);
 
   public:
     static const unsigned int SETTLE_SECONDS = 2;
 
-    SeriesNumberReservation(const std::string& studyId, unsigned int metadataIndex);
+    // "settle": other Orthanc nodes may write into the same index
+    SeriesNumberReservation(const std::string& studyId, unsigned int metadataIndex, bool settle);
 
     ~SeriesNumberReservation();
 
