@@ -218,9 +218,12 @@ namespace NiftiToDicomPlugin
       return;
     }
 
-    // Never a success for an incomplete series
+    // Never a success for an incomplete series; once complete, it is no
+    // leftover any more, even if Orthanc stops while it is sent on
     store_->VerifyComplete(total_);
     store_->Commit();
+    ImportJournal::Get().Remove(journaled_);
+    journaled_.clear();
     const ConversionSummary summary = converter_->GetSummary();
 
     result_ = Json::Value(Json::objectValue);
