@@ -25,7 +25,8 @@ namespace
     if (changeType == OrthancPluginChangeType_OrthancStarted)
     {
       // The REST API answers from now on: remove what a killed Orthanc left
-      NiftiToDicomPlugin::ImportJournal::Get().DeleteOrphans();
+      // (only its own leftovers, or those of nodes that are gone)
+      NiftiToDicomPlugin::PluginServices::Get().StartSweeping();
     }
     return OrthancPluginErrorCode_Success;
   }

@@ -22,6 +22,9 @@ namespace NiftiToDicomPlugin
     const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 1024;
     const unsigned int DEFAULT_MAXIMUM_VOLUME_MB = 4096;
 
+    // A user metadata index unlikely to be taken by a site's own "UserMetadata"
+    const unsigned int DEFAULT_SERIES_NUMBER_METADATA = 9471;
+
     unsigned int DefaultThreads()
     {
       return std::min(4u, Orthanc::SystemToolbox::GetHardwareConcurrency());  // 1, not 0, when unknown
@@ -66,7 +69,12 @@ namespace NiftiToDicomPlugin
     uploadExpiration_(3600),
     localAet_("ORTHANC"),
     scuTimeout_(10),
-    keepSidecar_(true)
+    keepSidecar_(true),
+    nodeName_("Orthanc"),
+    heartbeatInterval_(5),
+    ownerTimeout_(60),
+    seriesNumberMetadata_(DEFAULT_SERIES_NUMBER_METADATA),
+    indexMayBeShared_(false)
   {
   }
 
@@ -168,11 +176,65 @@ namespace NiftiToDicomPlugin
     result.keepSidecar_ = section.get("KeepSidecar", true).asBool();
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".KeepSidecar = " << (result.keepSidecar_ ? "true" : "false");
 
+    // Several nodes (see the README's scaling section)
+    if (section.isMember("NodeName"))
+    {
+      if (!section["NodeName"].isString() || section["NodeName"].asString().empty())
+      {
+        throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                                 ".NodeName\" must be a non-empty string, different on each Orthanc node");
+      }
+      result.nodeName_ = section["NodeName"].asString();
+    }
+    else if (configuration.isMember("DatabaseServerIdentifier") &&
+             configuration["DatabaseServerIdentifier"].isString() &&
+             !configuration["DatabaseServerIdentifier"].asString().empty())
+    {
+      result.nodeName_ = configuration["DatabaseServerIdentifier"].asString();
+    }
+    else if (configuration.isMember("Name") && configuration["Name"].isString() &&
+             !configuration["Name"].asString().empty())
+    {
+      result.nodeName_ = configuration["Name"].asString();
+    }
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".NodeName = " << result.nodeName_;
+
+    result.heartbeatInterval_ = ReadPositiveInteger(section, "HeartbeatInterval", 5);
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".HeartbeatInterval = " << result.heartbeatInterval_ << " s";
+    result.ownerTimeout_ = ReadPositiveInteger(section, "OwnerTimeout", 60);
+    if (result.ownerTimeout_ < 2 * result.heartbeatInterval_ + 1)
+    {
+      throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                               ".OwnerTimeout\" must exceed twice \"HeartbeatInterval\" (seconds), or a slow "
+                               "heartbeat would make a live node look gone");
+    }
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".OwnerTimeout = " << result.ownerTimeout_ << " s";
+
+    result.seriesNumberMetadata_ = ReadPositiveInteger(section, "SeriesNumberMetadata", DEFAULT_SERIES_NUMBER_METADATA);
+    if (result.seriesNumberMetadata_ < 1024 || result.seriesNumberMetadata_ > 65535)
+    {
+      throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                               ".SeriesNumberMetadata\" must be a user metadata index, from 1024 to 65535");
+    }
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".SeriesNumberMetadata = " << result.seriesNumberMetadata_;
+
+    for (const char* plugin : { "PostgreSQL", "MySQL", "Odbc" })
+    {
+      const Json::Value& database = configuration[plugin];
+      if (database.isObject() && database.get("EnableIndex", false).asBool() && !database.get("Lock", true).asBool())
+      {
+        result.indexMayBeShared_ = true;
+        LOG(WARNING) << "NIfTI-to-DICOM: the index (" << plugin << ", \"Lock\": false) may be shared with other "
+                     << "Orthanc nodes";
+      }
+    }
+
     static const char* const KNOWN[] =
     {
       "MaximumUploadSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
-      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize", "KeepSidecar"
+      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize", "NodeName", "HeartbeatInterval",
+      "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
     };
     for (const std::string& member : section.getMemberNames())
     {

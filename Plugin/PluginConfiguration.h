@@ -24,6 +24,11 @@ namespace NiftiToDicomPlugin
     unsigned int scuTimeout_;
     NiftiToDicom::SeriesLimits seriesLimits_;
     bool keepSidecar_;
+    std::string nodeName_;
+    unsigned int heartbeatInterval_;
+    unsigned int ownerTimeout_;
+    unsigned int seriesNumberMetadata_;
+    bool indexMayBeShared_;
 
   public:
     static const char* const SECTION;
@@ -86,6 +91,38 @@ namespace NiftiToDicomPlugin
     bool IsSidecarKept() const
     {
       return keepSidecar_;
+    }
+
+    // Names this Orthanc among the nodes that share the upload directory:
+    // NiftiToDicom.NodeName, else DatabaseServerIdentifier, else Name
+    const std::string& GetNodeName() const
+    {
+      return nodeName_;
+    }
+
+    // Seconds between two heartbeats of this node
+    unsigned int GetHeartbeatInterval() const
+    {
+      return heartbeatInterval_;
+    }
+
+    // Seconds without a heartbeat after which a node is taken as gone
+    unsigned int GetOwnerTimeout() const
+    {
+      return ownerTimeout_;
+    }
+
+    // Index of the study metadata (1024-65535) that holds the SeriesNumber counter
+    unsigned int GetSeriesNumberMetadata() const
+    {
+      return seriesNumberMetadata_;
+    }
+
+    // True if other Orthanc processes may write into the same index: a
+    // database plugin's index ("PostgreSQL", "MySQL", "Odbc") with "Lock": false
+    bool MayIndexBeShared() const
+    {
+      return indexMayBeShared_;
     }
 
     // Seconds ("DicomScuTimeout")

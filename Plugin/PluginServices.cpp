@@ -1,5 +1,6 @@
 #include "PluginServices.h"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -13,11 +14,23 @@ namespace NiftiToDicomPlugin
 
   PluginServices::PluginServices(const PluginConfiguration& configuration) :
     configuration_(configuration),
-    uploads_(configuration.GetUploadDirectory(), configuration.GetUploadExpiration(),
+    nodes_(configuration.GetUploadDirectory() + "/nodes", configuration.GetNodeName(),
+           configuration.GetOwnerTimeout()),
+    heartbeat_(nodes_, configuration.GetHeartbeatInterval()),
+    uploads_(configuration.GetUploadDirectory(), nodes_, configuration.GetUploadExpiration(),
              configuration.GetMaximumUploadBytes()),
-    purger_(uploads_),
-    journal_(configuration.GetUploadDirectory() + "/journal")
+    journal_(configuration.GetUploadDirectory() + "/journal", nodes_, 2 * configuration.GetOwnerTimeout()),
+    sweeper_(uploads_, journal_, nodes_,
+             std::max(1u, std::min({ 60u, configuration.GetUploadExpiration() / 2,
+                                     configuration.GetHeartbeatInterval() })))
   {
+  }
+
+
+  void PluginServices::StartSweeping()
+  {
+    journal_.EnableSweeping();
+    sweeper_.Request();
   }
 
 

@@ -44,7 +44,8 @@ namespace NiftiToDicomPlugin
     stored_(0),
     total_(0),
     errorKind_(ErrorKind::Internal),
-    holdsUpload_(false)
+    holdsUpload_(false),
+    claimed_(false)
   {
     HoldUpload(true);
   }
@@ -54,6 +55,10 @@ namespace NiftiToDicomPlugin
   {
     Release();
     HoldUpload(false);
+    if (claimed_)
+    {
+      ImportJournal::Get().Unclaim(seriesInstanceUid_);  // whatever is left of it, the sweep deletes
+    }
   }
 
 
@@ -81,10 +86,23 @@ namespace NiftiToDicomPlugin
     // Order matters: the store rolls back (deletes the partial series) unless
     // committed; only then is the series out of the journal
     converter_.reset();
-    store_.reset();
+    bool rolledBack = true;
+    if (store_)
+    {
+      store_->Abort();
+      rolledBack = store_->IsRolledBack();
+      store_.reset();
+    }
     if (!journaled_.empty())
     {
-      ImportJournal::Get().Remove(journaled_);
+      if (rolledBack)
+      {
+        ImportJournal::Get().Remove(journaled_);
+      }
+      else
+      {
+        ImportJournal::Get().Abandon(journaled_);   // the sweep deletes the partial series later
+      }
       journaled_.clear();
     }
     reservation_.reset();
@@ -102,14 +120,16 @@ namespace NiftiToDicomPlugin
       return;
     }
 
+    // Journaled first: from now on no other node adopts (and deletes) this
+    // series, and Add() has waited until none is doing so any more
+    ImportJournal::Get().Add(seriesInstanceUid_);
+    journaled_ = seriesInstanceUid_;
+
     const std::string deleted = RestHelpers::DeleteSeriesByUid(seriesInstanceUid_);
     if (!deleted.empty())
     {
       LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted << ", left over by an interrupted run of this import";
     }
-
-    // Whatever this run does next, that earlier run's partial series is gone
-    ImportJournal::Get().Remove(seriesInstanceUid_);
   }
 
 
@@ -157,7 +177,8 @@ namespace NiftiToDicomPlugin
     warnings_.insert(warnings_.end(), builder.GetWarnings().begin(), builder.GetWarnings().end());
     if (!builder.HasSeriesNumber())
     {
-      reservation_.reset(new SeriesNumberReservation(parent_->orthancId));
+      reservation_.reset(new SeriesNumberReservation(parent_->orthancId, configuration_.GetSeriesNumberMetadata(),
+                                                     configuration_.MayIndexBeShared()));
       builder.SetSeriesNumber(reservation_->GetNumber());
     }
     SeriesOptions options = builder.TakeOptions();
@@ -171,8 +192,11 @@ namespace NiftiToDicomPlugin
     converter_.reset(new SeriesConverter(*volume_, parent_->tags, std::move(options)));
     total_ = converter_->GetInstanceCount();
 
-    journaled_ = converter_->GetPlan().GetSeriesInstanceUid();
-    ImportJournal::Get().Add(journaled_);
+    if (journaled_.empty())
+    {
+      journaled_ = converter_->GetPlan().GetSeriesInstanceUid();
+      ImportJournal::Get().Add(journaled_);
+    }
     stored_ = 0;
 
     store_.reset(new OrthancSeriesStore(parent_->orthancId));
@@ -194,7 +218,12 @@ namespace NiftiToDicomPlugin
       return;
     }
 
+    // Never a success for an incomplete series; once complete, it is no
+    // leftover any more, even if Orthanc stops while it is sent on
+    store_->VerifyComplete(total_);
     store_->Commit();
+    ImportJournal::Get().Remove(journaled_);
+    journaled_.clear();
     const ConversionSummary summary = converter_->GetSummary();
 
     result_ = Json::Value(Json::objectValue);
@@ -503,6 +532,7 @@ namespace NiftiToDicomPlugin
       else if (!seriesInstanceUid.empty())
       {
         ImportJournal::Get().Claim(seriesInstanceUid);  // it will run again and clean up itself
+        job->claimed_ = true;
       }
 
       return PluginJob::Create(std::move(job), TYPE);

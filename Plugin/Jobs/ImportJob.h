@@ -56,6 +56,7 @@ namespace NiftiToDicomPlugin
     std::string                                error_;
     NiftiToDicom::ErrorKind                    errorKind_;
     bool                                       holdsUpload_;   // the upload must not expire meanwhile
+    bool                                       claimed_;       // reloaded: its journal entry waits for it
 
     void Release();
     void DeleteLeftovers();

@@ -2,6 +2,8 @@
 
 #include "Orthanc/RestHelpers.h"
 #include "PluginServices.h"
+#include "Uploads/NodeRegistry.h"
+#include "Uploads/UploadDirectory.h"
 
 #include "Common/ConversionError.h"
 #include "Dicom/DicomUid.h"
@@ -10,14 +12,22 @@
 #include <OrthancException.h>
 #include <SystemToolbox.h>
 
-#include <boost/filesystem.hpp>
-
+#include <chrono>
+#include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 namespace NiftiToDicomPlugin
 {
-  ImportJournal::ImportJournal(const std::string& directory) :
-    directory_(directory)
+  using NiftiToDicom::ConversionError;
+  using NiftiToDicom::ErrorKind;
+
+
+  ImportJournal::ImportJournal(const std::string& directory, const NodeRegistry& nodes, unsigned int waitSeconds) :
+    directory_(directory),
+    nodes_(nodes),
+    waitSeconds_(waitSeconds),
+    sweeping_(false)
   {
     try
     {
@@ -31,22 +41,29 @@ namespace NiftiToDicomPlugin
     {
       throw std::runtime_error("Cannot create the import journal " + directory_ + ": " + e.what());
     }
-
-    boost::system::error_code error;
-    for (boost::filesystem::directory_iterator it(directory_, error), end; !error && it != end; it.increment(error))
-    {
-      const std::string name = it->path().filename().string();
-      if (NiftiToDicom::DicomUid::IsValid(name))
-      {
-        fromEarlierRuns_.insert(name);
-      }
-    }
   }
 
 
-  std::string ImportJournal::GetPath(const std::string& seriesInstanceUid) const
+  std::string ImportJournal::GetPath(const std::string& seriesInstanceUid, const std::string& owner) const
   {
-    return directory_ + "/" + seriesInstanceUid;
+    return directory_ + "/" + seriesInstanceUid + (owner.empty() ? std::string() : "@" + owner);
+  }
+
+
+  std::vector<std::pair<std::string, std::string> > ImportJournal::ListEntries() const
+  {
+    std::vector<std::pair<std::string, std::string> > entries;
+    for (const std::string& name : UploadDirectory::ListFiles(directory_))
+    {
+      const size_t at = name.find('@');
+      const std::string uid = name.substr(0, at);
+      const std::string owner = (at == std::string::npos) ? std::string() : name.substr(at + 1);
+      if (NiftiToDicom::DicomUid::IsValid(uid) && (owner.empty() || NodeRegistry::IsValidInstance(owner)))
+      {
+        entries.push_back(std::make_pair(uid, owner));
+      }
+    }
+    return entries;
   }
 
 
@@ -54,34 +71,74 @@ namespace NiftiToDicomPlugin
   {
     try
     {
-      Orthanc::SystemToolbox::WriteFile(std::string(), GetPath(seriesInstanceUid));
+      Orthanc::SystemToolbox::WriteFile(std::string(), GetPath(seriesInstanceUid, nodes_.GetSelf()));
     }
     catch (Orthanc::OrthancException& e)
     {
       // The path is for the administrator, not for the client who sees the job's error
-      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the import journal entry " << GetPath(seriesInstanceUid)
-                 << ": " << e.What() << (e.HasDetails() ? std::string(" (") + e.GetDetails() + ")" : std::string());
-      throw NiftiToDicom::ConversionError(NiftiToDicom::ErrorKind::Internal,
-                                          "Cannot write the import journal under the \"UploadDirectory\" of the "
-                                          "NiftiToDicom configuration (the Orthanc log says where and why); nothing "
-                                          "was stored");
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the import journal entry "
+                 << GetPath(seriesInstanceUid, nodes_.GetSelf()) << ": " << e.What()
+                 << (e.HasDetails() ? std::string(" (") + e.GetDetails() + ")" : std::string());
+      throw ConversionError(ErrorKind::Internal,
+                            "Cannot write the import journal under the \"UploadDirectory\" of the "
+                            "NiftiToDicom configuration (the Orthanc log says where and why); nothing "
+                            "was stored");
+    }
+
+    // Only a reloaded job writes a series that may have other entries: the
+    // one of its own interrupted run (gone: removed here, the caller deletes
+    // the leftovers), or that of a node adopting them (alive: wait until it
+    // has deleted them)
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(waitSeconds_);
+    for (;;)
+    {
+      bool othersAlive = false;
+      for (const auto& entry : ListEntries())
+      {
+        if (entry.first == seriesInstanceUid && entry.second != nodes_.GetSelf())
+        {
+          if (nodes_.IsAlive(entry.second))
+          {
+            othersAlive = true;
+          }
+          else
+          {
+            remove(GetPath(entry.first, entry.second).c_str());
+          }
+        }
+      }
+
+      if (!othersAlive)
+      {
+        return;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+      {
+        Remove(seriesInstanceUid);
+        throw ConversionError(ErrorKind::Unavailable,
+                              "Another Orthanc node is still cleaning up an earlier run of this import; "
+                              "nothing was stored, try again in a minute");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }
 
 
   void ImportJournal::Remove(const std::string& seriesInstanceUid)
   {
-    try
+    const std::string path = GetPath(seriesInstanceUid, nodes_.GetSelf());
+    if (remove(path.c_str()) != 0 && Orthanc::SystemToolbox::IsExistingFile(path))
     {
-      Orthanc::SystemToolbox::RemoveFile(GetPath(seriesInstanceUid));
+      LOG(WARNING) << "NIfTI-to-DICOM: cannot remove the import journal entry " << path;
     }
-    catch (Orthanc::OrthancException& e)
+  }
+
+
+  void ImportJournal::Abandon(const std::string& seriesInstanceUid)
+  {
+    if (rename(GetPath(seriesInstanceUid, nodes_.GetSelf()).c_str(), GetPath(seriesInstanceUid, "").c_str()) != 0)
     {
-      LOG(WARNING) << "NIfTI-to-DICOM: cannot remove the import journal entry " << seriesInstanceUid << ": " << e.What();
-    }
-    catch (std::exception& e)
-    {
-      LOG(WARNING) << "NIfTI-to-DICOM: cannot remove the import journal entry " << seriesInstanceUid << ": " << e.what();
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot hand the incomplete series " << seriesInstanceUid << " to the sweep";
     }
   }
 
@@ -93,37 +150,72 @@ namespace NiftiToDicomPlugin
   }
 
 
-  void ImportJournal::DeleteOrphans()
+  void ImportJournal::Unclaim(const std::string& seriesInstanceUid)
   {
-    std::set<std::string> orphans;
+    std::lock_guard<std::mutex> lock(mutex_);
+    claimed_.erase(seriesInstanceUid);
+  }
+
+
+  void ImportJournal::Adopt(const std::string& uid, const std::string& owner)
+  {
+    // Of several adopters, the one whose rename succeeds goes on
+    const std::string mine = GetPath(uid, nodes_.GetSelf());
+    if (rename(GetPath(uid, owner).c_str(), mine.c_str()) != 0)
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (const std::string& uid : fromEarlierRuns_)
-      {
-        if (claimed_.count(uid) == 0)
-        {
-          orphans.insert(uid);
-        }
-      }
-      fromEarlierRuns_.clear();
+      return;
     }
 
-    for (const std::string& uid : orphans)
+    for (const auto& entry : ListEntries())
     {
-      try
+      if (entry.first == uid && entry.second != nodes_.GetSelf() && nodes_.IsAlive(entry.second))
       {
-        const std::string deleted = RestHelpers::DeleteSeriesByUid(uid);
-        if (!deleted.empty())
+        // A reloaded job writes this series again, and deletes the leftovers itself
+        remove(mine.c_str());
+        return;
+      }
+    }
+
+    try
+    {
+      const std::string deleted = RestHelpers::DeleteSeriesByUid(uid);
+      if (!deleted.empty())
+      {
+        LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted << ", left incomplete when the Orthanc "
+                     << (owner.empty() ? std::string("importing it") : "instance " + owner) << " stopped";
+      }
+      remove(mine.c_str());
+    }
+    catch (std::exception& e)
+    {
+      // Handed back to the gone owner: the next sweep (of any node) tries again
+      rename(mine.c_str(), GetPath(uid, owner).c_str());
+      LOG(ERROR) << "NIfTI-to-DICOM: cannot remove the incomplete series " << uid << ": " << e.what();
+    }
+  }
+
+
+  void ImportJournal::Sweep()
+  {
+    if (!sweeping_)
+    {
+      return;
+    }
+
+    for (const auto& entry : ListEntries())
+    {
+      if (entry.second == nodes_.GetSelf() || nodes_.IsAlive(entry.second))
+      {
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (claimed_.count(entry.first) > 0)
         {
-          LOG(WARNING) << "NIfTI-to-DICOM: deleted series " << deleted
-                       << ", left incomplete when Orthanc stopped during its import";
+          continue;
         }
-        Remove(uid);
       }
-      catch (std::exception& e)
-      {
-        LOG(ERROR) << "NIfTI-to-DICOM: cannot remove the incomplete series " << uid << ": " << e.what();
-      }
+      Adopt(entry.first, entry.second);
     }
   }
 

@@ -6,6 +6,8 @@
 
 #include <Logging.h>
 
+#include <set>
+
 namespace NiftiToDicomPlugin
 {
   using NiftiToDicom::ConversionError;
@@ -15,7 +17,8 @@ namespace NiftiToDicomPlugin
   OrthancSeriesStore::OrthancSeriesStore(const std::string& parentStudyId) :
     parentStudyId_(parentStudyId),
     storedCount_(0),
-    committed_(false)
+    committed_(false),
+    rolledBack_(true)
   {
   }
 
@@ -44,6 +47,7 @@ namespace NiftiToDicomPlugin
     }
     catch (std::exception& e)
     {
+      rolledBack_ = false;
       LOG(ERROR) << "NIfTI-to-DICOM: cannot delete the partial series " << seriesId_ << ": " << e.what();
     }
   }
@@ -63,7 +67,9 @@ namespace NiftiToDicomPlugin
       seriesId_ = series;
     }
 
-    if (status != "Success")
+    // "AlreadyStored": a retry after a database conflict found the instance
+    // stored by the first attempt (its SOPInstanceUID is new, hence ours)
+    if (status != "Success" && status != "AlreadyStored")
     {
       throw ConversionError(ErrorKind::Internal,
                             "Orthanc did not store instance " + std::to_string(index + 1) + " of the new series (status \"" +
@@ -83,6 +89,37 @@ namespace NiftiToDicomPlugin
     if (progress_)
     {
       progress_(storedCount_, count);
+    }
+  }
+
+
+  void OrthancSeriesStore::VerifyComplete(int64_t expected)
+  {
+    std::set<std::string> inSeries;
+    Json::Value series;
+    if (!seriesId_.empty() && RestHelpers::GetJson(series, "/series/" + seriesId_))
+    {
+      for (const Json::Value& instance : series["Instances"])
+      {
+        inSeries.insert(instance.asString());
+      }
+    }
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t missing = 0;
+    for (const std::string& instance : instances_)
+    {
+      missing += (inSeries.count(instance) == 0) ? 1 : 0;
+    }
+    if (missing > 0 || static_cast<int64_t>(inSeries.size()) != expected ||
+        static_cast<int64_t>(instances_.size()) != expected)
+    {
+      LOG(ERROR) << "NIfTI-to-DICOM: series " << seriesId_ << " holds " << inSeries.size() << " instances in "
+                 << "Orthanc's database, " << expected << " expected (" << missing << " of those stored are gone)";
+      throw ConversionError(ErrorKind::Internal,
+                            "The new series holds " + std::to_string(inSeries.size()) + " of its " +
+                            std::to_string(expected) + " instances in Orthanc's database (something deleted part "
+                            "of it during the import); the import was undone, try again");
     }
   }
 }

@@ -12,7 +12,10 @@ namespace NiftiToDicomPlugin
   // Stores the instances of one new series into Orthanc as they are encoded
   // (from several threads at once: Orthanc's REST API is thread-safe).
   // Unless Commit() is called, the destructor deletes whatever was stored:
-  // a failed import leaves Orthanc as it was.
+  // a failed import leaves Orthanc as it was. Before an import reports
+  // success, VerifyComplete() checks in Orthanc's database that the series
+  // holds every instance stored (with several nodes, something else could
+  // have deleted part of it meanwhile).
   class OrthancSeriesStore : public NiftiToDicom::IInstanceSink
   {
   public:
@@ -26,6 +29,8 @@ namespace NiftiToDicomPlugin
     bool              committed_;
     ProgressCallback  progress_;
     std::vector<std::string> instances_;
+
+    bool rolledBack_;
 
     void Rollback();
 
@@ -41,9 +46,30 @@ namespace NiftiToDicomPlugin
 
     void Store(const std::string& dicomFile, int64_t index, int64_t count) override;
 
+    // Throws ConversionError(Internal) unless Orthanc's series holds
+    // exactly the "expected" instances, all of those stored here
+    void VerifyComplete(int64_t expected);
+
     void Commit()
     {
       committed_ = true;
+    }
+
+    // False if a rollback could not delete the partial series (it is then
+    // left to the import journal's sweep)
+    bool IsRolledBack() const
+    {
+      return rolledBack_;
+    }
+
+    // Rolls back now (the destructor does otherwise)
+    void Abort()
+    {
+      if (!committed_)
+      {
+        committed_ = true;
+        Rollback();
+      }
     }
 
     // Orthanc IDs of the stored instances, in the order they were stored

@@ -5,6 +5,14 @@
 
 #include "Common/ConversionError.h"
 
+#include <Logging.h>
+#include <Toolbox.h>
+
+#include <chrono>
+#include <random>
+#include <strings.h>
+#include <thread>
+
 namespace NiftiToDicomPlugin
 {
   using NiftiToDicom::ConversionError;
@@ -12,9 +20,39 @@ namespace NiftiToDicomPlugin
 
   namespace
   {
+    const unsigned int MAX_ATTEMPTS = 9;   // pauses of 25, 50, ... 1000 ms: about 4 s in all
+
     void ThrowOrthancError(OrthancPluginErrorCode code, const std::string& what)
     {
+      if (code == OrthancPluginErrorCode_DatabaseCannotSerialize)
+      {
+        throw ConversionError(ErrorKind::Unavailable,
+                              "The database stayed busy with concurrent writes of other Orthanc nodes while Orthanc "
+                              "tried to " + what + "; nothing of this request was kept, try again");
+      }
       throw ConversionError(ErrorKind::Internal, "Orthanc failed to " + what + ": " + OrthancContext::DescribeError(code));
+    }
+
+    // Calls "call" until it answers anything but a transient database
+    // conflict, or MAX_ATTEMPTS times; the pauses are spread at random so
+    // that the nodes in conflict do not meet again
+    template <typename Call>
+    OrthancPluginErrorCode WithRetries(const Call& call, const std::string& what)
+    {
+      static thread_local std::minstd_rand random(std::random_device{}());
+      unsigned int pause = 25;
+      for (unsigned int attempt = 1; ; attempt++)
+      {
+        const OrthancPluginErrorCode code = call();
+        if (code != OrthancPluginErrorCode_DatabaseCannotSerialize || attempt == MAX_ATTEMPTS)
+        {
+          return code;
+        }
+        LOG(INFO) << "NIfTI-to-DICOM: database conflict while trying to " << what << ", attempt " << attempt
+                  << " again after a pause";
+        std::this_thread::sleep_for(std::chrono::milliseconds(pause / 2 + random() % (pause / 2 + 1)));
+        pause = std::min(1000u, pause * 2);
+      }
     }
 
     bool IsUnknownResource(OrthancPluginErrorCode code)
@@ -24,7 +62,9 @@ namespace NiftiToDicomPlugin
 
     bool Get(MemoryBuffer& answer, const std::string& uri)
     {
-      const OrthancPluginErrorCode code = OrthancPluginRestApiGet(OrthancContext::Get(), &answer, uri.c_str());
+      const OrthancPluginErrorCode code = WithRetries([&] {
+        return OrthancPluginRestApiGet(OrthancContext::Get(), &answer, uri.c_str());
+      }, "answer GET " + uri);
       if (IsUnknownResource(code))
       {
         return false;
@@ -71,8 +111,9 @@ namespace NiftiToDicomPlugin
   void RestHelpers::PostJson(Json::Value& answer, const std::string& uri, const void* body, size_t size)
   {
     MemoryBuffer buffer;
-    const OrthancPluginErrorCode code =
-      OrthancPluginRestApiPost(OrthancContext::Get(), &buffer, uri.c_str(), body, static_cast<uint32_t>(size));
+    const OrthancPluginErrorCode code = WithRetries([&] {
+      return OrthancPluginRestApiPost(OrthancContext::Get(), &buffer, uri.c_str(), body, static_cast<uint32_t>(size));
+    }, "answer POST " + uri);
     if (code != OrthancPluginErrorCode_Success)
     {
       ThrowOrthancError(code, "answer POST " + uri);
@@ -83,7 +124,9 @@ namespace NiftiToDicomPlugin
 
   bool RestHelpers::Delete(const std::string& uri)
   {
-    const OrthancPluginErrorCode code = OrthancPluginRestApiDelete(OrthancContext::Get(), uri.c_str());
+    const OrthancPluginErrorCode code = WithRetries([&] {
+      return OrthancPluginRestApiDelete(OrthancContext::Get(), uri.c_str());
+    }, "answer DELETE " + uri);
     if (IsUnknownResource(code))
     {
       return false;
@@ -99,8 +142,9 @@ namespace NiftiToDicomPlugin
   bool RestHelpers::GetDicomForInstance(std::string& target, const std::string& instanceId)
   {
     MemoryBuffer buffer;
-    const OrthancPluginErrorCode code =
-      OrthancPluginGetDicomForInstance(OrthancContext::Get(), &buffer, instanceId.c_str());
+    const OrthancPluginErrorCode code = WithRetries([&] {
+      return OrthancPluginGetDicomForInstance(OrthancContext::Get(), &buffer, instanceId.c_str());
+    }, "read the DICOM file of instance " + instanceId);
     if (IsUnknownResource(code))
     {
       return false;
@@ -138,5 +182,77 @@ namespace NiftiToDicomPlugin
       return series;
     }
     return "";
+  }
+
+
+  namespace
+  {
+    std::string FindETag(const MemoryBuffer& headers)
+    {
+      Json::Value json;
+      if (headers.GetSize() == 0 ||
+          !Orthanc::Toolbox::ReadJson(json, std::string(headers.GetData(), headers.GetSize())) || !json.isObject())
+      {
+        return "";
+      }
+      for (const std::string& name : json.getMemberNames())
+      {
+        if (strcasecmp(name.c_str(), "ETag") == 0 && json[name].isString())
+        {
+          return json[name].asString();
+        }
+      }
+      return "";
+    }
+  }
+
+
+  bool RestHelpers::GetMetadata(std::string& value, std::string& etag, const std::string& uri)
+  {
+    MemoryBuffer body;
+    MemoryBuffer headers;
+    uint16_t status = 0;
+    const OrthancPluginErrorCode code = WithRetries([&] {
+      return OrthancPluginCallRestApi(OrthancContext::Get(), &body, &headers, &status, OrthancPluginHttpMethod_Get,
+                                      uri.c_str(), 0, nullptr, nullptr, nullptr, 0, 0);
+    }, "answer GET " + uri);
+    if (IsUnknownResource(code) || status == 404)
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success || status != 200)
+    {
+      ThrowOrthancError(code == OrthancPluginErrorCode_Success ? OrthancPluginErrorCode_InternalError : code,
+                        "answer GET " + uri);
+    }
+    value.assign(body.GetData(), body.GetSize());
+    etag = FindETag(headers);
+    return true;
+  }
+
+
+  bool RestHelpers::PutMetadata(const std::string& uri, const std::string& value, const std::string& ifMatch)
+  {
+    const char* keys[] = { "If-Match" };
+    const char* values[] = { ifMatch.c_str() };
+    const uint32_t count = ifMatch.empty() ? 0 : 1;
+
+    MemoryBuffer body;
+    uint16_t status = 0;
+    const OrthancPluginErrorCode code = WithRetries([&] {
+      return OrthancPluginCallRestApi(OrthancContext::Get(), &body, nullptr, &status, OrthancPluginHttpMethod_Put,
+                                      uri.c_str(), count, keys, values, value.data(),
+                                      static_cast<uint32_t>(value.size()), 0);
+    }, "answer PUT " + uri);
+    if (code == OrthancPluginErrorCode_Revision || status == 409)
+    {
+      return false;
+    }
+    if (code != OrthancPluginErrorCode_Success || status >= 300)
+    {
+      ThrowOrthancError(code == OrthancPluginErrorCode_Success ? OrthancPluginErrorCode_InternalError : code,
+                        "answer PUT " + uri);
+    }
+    return true;
   }
 }

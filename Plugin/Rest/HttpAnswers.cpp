@@ -23,8 +23,10 @@ namespace NiftiToDicomPlugin
         case 400: return "Bad Request";
         case 403: return "Forbidden";
         case 404: return "Not Found";
+        case 409: return "Conflict";
         case 413: return "Payload Too Large";
         case 415: return "Unsupported Media Type";
+        case 503: return "Service Unavailable";
         case 507: return "Insufficient Storage";
         default:  return "Internal Server Error";
       }
@@ -88,6 +90,8 @@ namespace NiftiToDicomPlugin
       case ErrorKind::Forbidden:       return 403;
       case ErrorKind::TooLarge:        return 413;
       case ErrorKind::Unsupported:     return 415;
+      case ErrorKind::Conflict:        return 409;
+      case ErrorKind::Unavailable:     return 503;
       default:                         return 500;
     }
   }

@@ -193,11 +193,14 @@ namespace NiftiToDicomPlugin
       }
       else if (request->method == OrthancPluginHttpMethod_Delete)
       {
+        // A hold by a job of any live node counts (see UploadHolds)
         const Json::Value info = UploadStore::Get().Describe(id);
         if (info["InUse"].asBool())
         {
-          throw ConversionError(ErrorKind::InvalidInput,
-                                "Upload \"" + id + "\" is used by an import job under way; cancel the job first");
+          throw ConversionError(ErrorKind::Conflict,
+                                "Upload \"" + id + "\" is used by an import job under way (on this Orthanc or on "
+                                "another node sharing the upload folder); wait until the job ends or cancel it, "
+                                "then delete the upload");
         }
         UploadStore::Get().Delete(id);
         HttpAnswers::AnswerJson(output, Json::Value(Json::objectValue));

@@ -1,5 +1,7 @@
 #include "Uploads/UploadDirectory.h"
 
+#include "Uploads/NodeRegistry.h"
+
 #include "Common/ConversionError.h"
 
 #include <Logging.h>
@@ -47,21 +49,24 @@ namespace NiftiToDicomPlugin
       }
     }
 
-    std::vector<std::string> ListFiles(const std::string& directory)
-    {
-      std::vector<std::string> names;
-      boost::system::error_code error;
-      for (boost::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error))
-      {
-        names.push_back(it->path().filename().string());
-      }
-      return names;
-    }
   }
 
 
-  UploadDirectory::UploadDirectory(const std::string& path) :
-    path_(path)
+  std::vector<std::string> UploadDirectory::ListFiles(const std::string& directory)
+  {
+    std::vector<std::string> names;
+    boost::system::error_code error;
+    for (boost::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error))
+    {
+      names.push_back(it->path().filename().string());
+    }
+    return names;
+  }
+
+
+  UploadDirectory::UploadDirectory(const std::string& path, const std::string& owner) :
+    path_(path),
+    owner_(owner)
   {
     try
     {
@@ -80,11 +85,26 @@ namespace NiftiToDicomPlugin
     {
       throw std::runtime_error("Cannot create the upload directory " + path_ + ": " + e.what());
     }
+  }
 
+
+  void UploadDirectory::RemoveAbandonedParts(const NodeRegistry& nodes)
+  {
     for (const std::string& name : ListFiles(path_))
     {
-      if (HasSuffix(name, ".part"))
+      if (!HasSuffix(name, ".part"))
       {
+        continue;
+      }
+
+      // "<id>.<instance>.part"; an older version's "<id>.part" has no owner left
+      const std::string stem = name.substr(0, name.size() - 5);
+      const std::string owner = (stem.size() > ID_LENGTH + 1 && stem[ID_LENGTH] == '.') ?
+        stem.substr(ID_LENGTH + 1) : std::string();
+      if (owner.empty() || !nodes.IsAlive(owner))
+      {
+        LOG(WARNING) << "NIfTI-to-DICOM: removing the partial upload " << name
+                     << ", left by an Orthanc that stopped while receiving it";
         RemoveQuietly(path_ + "/" + name);
       }
     }
@@ -136,7 +156,7 @@ namespace NiftiToDicomPlugin
 
   std::string UploadDirectory::GetPartPath(const std::string& id) const
   {
-    return path_ + "/" + id + ".part";
+    return path_ + "/" + id + "." + owner_ + ".part";
   }
 
 

@@ -7,20 +7,32 @@
 
 namespace NiftiToDicomPlugin
 {
+  class NodeRegistry;
+
   // The files of the uploads on disk: "<id>.data" (the bytes) beside
-  // "<id>.json" (what is known of them), and "<id>.part" while the bytes
-  // arrive. An ID is 32 lowercase hexadecimal digits, so that no request can
-  // name a file outside the directory.
+  // "<id>.json" (what is known of them), and "<id>.<instance>.part" while
+  // the bytes arrive at the Orthanc process "instance" (see NodeRegistry).
+  // An ID is 32 lowercase hexadecimal digits, so that no request can name a
+  // file outside the directory. The directory may be shared by several
+  // Orthanc nodes: a partial file is only ever removed by its writer, or
+  // once its writer is gone.
   class UploadDirectory
   {
   private:
     std::string path_;
+    std::string owner_;   // this process's instance name, in its partial files
 
   public:
     // Creates the directory (readable by Orthanc's user only: uploads hold
-    // patient data), and removes the partial files of uploads cut short by
-    // a stop of Orthanc
-    explicit UploadDirectory(const std::string& path);
+    // patient data)
+    UploadDirectory(const std::string& path, const std::string& owner);
+
+    // The names of the entries of a directory (none if it cannot be read)
+    static std::vector<std::string> ListFiles(const std::string& directory);
+
+    // Removes the partial files of uploads cut short by a stop of the
+    // Orthanc that received them (never those of a live node)
+    void RemoveAbandonedParts(const NodeRegistry& nodes);
 
     const std::string& GetPath() const
     {

@@ -1,5 +1,7 @@
 #include "Uploads/UploadStore.h"
 
+#include "Uploads/NodeRegistry.h"
+
 #include "PluginServices.h"
 
 #include "Common/ConversionError.h"
@@ -24,18 +26,21 @@ namespace NiftiToDicomPlugin
   }
 
 
-  UploadStore::UploadStore(const std::string& directory, unsigned int expirationSeconds, uint64_t maxBytes) :
-    directory_(directory),
+  UploadStore::UploadStore(const std::string& directory, const NodeRegistry& nodes, unsigned int expirationSeconds,
+                           uint64_t maxBytes) :
+    nodes_(nodes),
+    directory_(directory, nodes.GetSelf()),
+    holds_(directory + "/holds", nodes),
     expiration_(expirationSeconds),
     maxBytes_(maxBytes)
   {
+    directory_.RemoveAbandonedParts(nodes_);
   }
 
 
   bool UploadStore::IsInUse(const std::string& id)
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return inUse_.count(id) > 0;
+    return holds_.IsHeld(id);
   }
 
 
@@ -139,25 +144,21 @@ namespace NiftiToDicomPlugin
 
   void UploadStore::Acquire(const std::string& id)
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    inUse_[id]++;
+    holds_.Acquire(id);
   }
 
 
   void UploadStore::Release(const std::string& id)
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = inUse_.find(id);
-    if (found != inUse_.end() && --found->second <= 0)
-    {
-      inUse_.erase(found);
-    }
+    holds_.Release(id);
   }
 
 
   void UploadStore::PurgeExpired()
   {
     List();  // GetInfo() deletes each expired upload it meets
+    directory_.RemoveAbandonedParts(nodes_);
+    holds_.RemoveAbandoned();
   }
 
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Uploads/UploadDirectory.h"
+#include "Uploads/UploadHolds.h"
 #include "Uploads/UploadWriter.h"
 
 #include <json/value.h>
@@ -13,22 +14,27 @@
 
 namespace NiftiToDicomPlugin
 {
+  class NodeRegistry;
+
   // Files sent to POST /nifti/uploads, kept on disk (so that saved jobs find
-  // them after a restart) until they expire or are deleted. An upload that a
-  // job holds never expires.
+  // them after a restart, and so that every node sharing the directory can
+  // import them) until they expire or are deleted. An upload that a job of
+  // any live node holds never expires and cannot be deleted.
   class UploadStore
   {
   private:
+    const NodeRegistry&         nodes_;
     UploadDirectory             directory_;
+    UploadHolds                 holds_;
     unsigned int                expiration_;     // seconds
     uint64_t                    maxBytes_;
-    std::mutex                  mutex_;
-    std::map<std::string, int>  inUse_;          // upload -> jobs holding it
-
-    bool IsInUse(const std::string& id);
 
   public:
-    UploadStore(const std::string& directory, unsigned int expirationSeconds, uint64_t maxBytes);
+    UploadStore(const std::string& directory, const NodeRegistry& nodes, unsigned int expirationSeconds,
+                uint64_t maxBytes);
+
+    // Held by an import job of this node or of another live one
+    bool IsInUse(const std::string& id);
 
     UploadStore(const UploadStore&) = delete;
     UploadStore& operator=(const UploadStore&) = delete;
@@ -70,6 +76,7 @@ namespace NiftiToDicomPlugin
     void Acquire(const std::string& id);
     void Release(const std::string& id);
 
+    // Removes the expired uploads, and the partial uploads and holds of nodes that are gone
     void PurgeExpired();
 
     // The store of the running plugin (see PluginServices)

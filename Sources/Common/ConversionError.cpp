@@ -11,7 +11,8 @@ namespace NiftiToDicom
   ErrorKind ConversionError::ParseKind(const std::string& name)
   {
     for (ErrorKind kind : { ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::TooLarge,
-                            ErrorKind::UnknownResource, ErrorKind::Forbidden })
+                            ErrorKind::UnknownResource, ErrorKind::Forbidden, ErrorKind::Conflict,
+                            ErrorKind::Unavailable })
     {
       if (name == KindName(kind))
       {
@@ -36,6 +37,10 @@ namespace NiftiToDicom
         return "UnknownResource";
       case ErrorKind::Forbidden:
         return "Forbidden";
+      case ErrorKind::Conflict:
+        return "Conflict";
+      case ErrorKind::Unavailable:
+        return "Unavailable";
       default:
         return "Internal";
     }

@@ -14,6 +14,8 @@ namespace NiftiToDicom
     TooLarge,          // exceeds a configured limit
     UnknownResource,   // the parent study (or another referenced resource) is absent
     Forbidden,         // refused by the configuration (e.g. a path outside the allowed directories)
+    Conflict,          // the resource is in use elsewhere (e.g. an upload held by a job): try later
+    Unavailable,       // a transient condition persisted (e.g. database conflicts between nodes): retry
     Internal           // a bug or an Orthanc failure, not the client's fault
   };
 

@@ -1,25 +1,24 @@
-#include "Uploads/UploadPurger.h"
+#include "Uploads/NodeHeartbeat.h"
 
-#include "Uploads/UploadStore.h"
+#include "Uploads/NodeRegistry.h"
 
 #include <Logging.h>
 #include <OrthancException.h>
 
-#include <algorithm>
 #include <chrono>
 
 namespace NiftiToDicomPlugin
 {
-  UploadPurger::UploadPurger(UploadStore& store) :
-    store_(store),
-    interval_(std::max(1u, std::min(60u, store.GetExpiration() / 2))),
+  NodeHeartbeat::NodeHeartbeat(const NodeRegistry& nodes, unsigned int intervalSeconds) :
+    nodes_(nodes),
+    interval_(intervalSeconds),
     stopping_(false),
-    thread_(&UploadPurger::Loop, this)
+    thread_(&NodeHeartbeat::Loop, this)
   {
   }
 
 
-  UploadPurger::~UploadPurger()
+  NodeHeartbeat::~NodeHeartbeat()
   {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -33,7 +32,7 @@ namespace NiftiToDicomPlugin
   }
 
 
-  void UploadPurger::Loop()
+  void NodeHeartbeat::Loop()
   {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_)
@@ -43,20 +42,18 @@ namespace NiftiToDicomPlugin
       {
         break;
       }
-      lock.unlock();
       try
       {
-        store_.PurgeExpired();
+        nodes_.Beat();
       }
       catch (std::exception& e)
       {
-        LOG(ERROR) << "NIfTI-to-DICOM: cannot purge expired uploads: " << e.what();
+        LOG(ERROR) << "NIfTI-to-DICOM: heartbeat failed: " << e.what();
       }
       catch (Orthanc::OrthancException& e)
       {
-        LOG(ERROR) << "NIfTI-to-DICOM: cannot purge expired uploads: " << e.What();
+        LOG(ERROR) << "NIfTI-to-DICOM: heartbeat failed: " << e.What();
       }
-      lock.lock();
     }
   }
 }
