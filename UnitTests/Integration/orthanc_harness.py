@@ -218,7 +218,8 @@ class OrthancServer(RestClient):
 
     plugins: list of shared libraries to load; default: the plugin under test and orthanc-neuro.
     extra_config: dict merged into the generated configuration.
-    env: extra environment variables for the Orthanc process.
+    env: extra environment variables for the Orthanc process ($ORTHANC_LD_PRELOAD becomes its LD_PRELOAD;
+    $ORTHANC_EXTRA_CONFIG is merged into every configuration).
     load_saved_jobs: start Orthanc without --no-jobs, so that jobs saved by an earlier run on the same
     workdir (SaveJobs) are reloaded (restart tests).
     require_plugins: raise HarnessError if a listed plugin file does not exist (Orthanc itself would
@@ -273,6 +274,9 @@ class OrthancServer(RestClient):
             "ConcurrentJobs": 2,
             "Plugins": list(self.plugins),
         }
+        # $ORTHANC_EXTRA_CONFIG (JSON) goes into every configuration: the sanitizer suite's settings that
+        # Orthanc needs under ASan
+        config = deep_merge(config, json.loads(os.environ.get("ORTHANC_EXTRA_CONFIG") or "{}"))
         return deep_merge(config, self.extra_config)
 
     def start(self):
@@ -308,6 +312,10 @@ class OrthancServer(RestClient):
             self._stdout = open(self._stdout_path, "ab")
             env = dict(os.environ)
             env.update(self.env or {})
+            # The sanitizer suite (Resources/Scripts/run-sanitizers.sh) preloads the ASan runtime into Orthanc,
+            # which is not instrumented, and only there: not into Python nor the tools the tests run
+            if os.environ.get("ORTHANC_LD_PRELOAD"):
+                env["LD_PRELOAD"] = os.environ["ORTHANC_LD_PRELOAD"]
             self.process = subprocess.Popen(args, stdout=self._stdout, stderr=subprocess.STDOUT,
                                             cwd=self.workdir, start_new_session=True, env=env)
             _RUNNING.add(self)

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from nifti_cases import small_valid_image, nifti_bytes
+from hostile_checks import peak_memory_bounded  # noqa: F401 (autouse: every test's peak RSS bounded)
 
 
 def _nested(depth, open_="[", close="]"):
@@ -34,6 +35,7 @@ def _assert_refused_for_depth(orthanc, r, before):
     assert r.status == 400, r.describe()
     message = (r.json_or_none() or {}).get("Message", "")
     assert "more than 64 levels deep" in message, r.describe()
+    assert orthanc.workdir not in message and "/tmp" not in message, r.describe()
     assert orthanc.count("instances") == before, "something was stored"
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import start_extra_server, stop_extra_server, new_parent_study, default_affine, nifti_file_bytes
+from hostile_checks import peak_memory_bounded  # noqa: F401 (autouse: every test's peak RSS bounded)
 
 LIMITS = {"MaximumInstances": 10, "MaximumFrames": 20, "MaximumSegments": 5, "MaximumSegmentationSize": 1,
           "MaximumTags": 4, "MaximumTagsSize": 1}

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import start_extra_server, stop_extra_server, new_parent_study
 from nifti_cases import small_valid_image, nifti_bytes, patch_header, lh_affine
+from hostile_checks import peak_memory_bounded  # noqa: F401 (autouse: every test's peak RSS bounded)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import fresh_copy
 from nifti_cases import small_valid_image, nifti_bytes
+from hostile_checks import peak_memory_bounded  # noqa: F401 (autouse: every test's peak RSS bounded)
 
 INT32_MAX = 2147483647
 

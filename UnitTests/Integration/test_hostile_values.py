@@ -17,6 +17,7 @@ import pydicom
 import pytest
 
 import nifti_cases
+from hostile_checks import peak_memory_bounded  # noqa: F401 (autouse: every test's peak RSS bounded)
 
 SHAPE = (6, 5, 3)
 
