@@ -259,3 +259,21 @@ TEST(SeriesOptionsBuilder, RequestFieldsCarried)
   // A table of another length than the volume
   EXPECT_CONVERSION_ERROR(Build(body, context, MakeHeader(DT_INT16, 3)), InvalidInput, "");
 }
+
+
+// UIH's b = 0 volumes carry b = 1.25 without direction: written as b = 0,
+// and the answer says which volumes
+TEST(SeriesOptionsBuilder, ResidualBValuesAreNamedInAWarning)
+{
+  Json::Value body = MakeUploadRequestBody();
+  body["Bval"] = "1.25 1000 0";
+  body["Bvec"] = "0 1 0\n0 0 0\n0 0 0\n";
+  const SeriesOptionsBuilder builder = Build(body, ImportContext(), MakeHeader(DT_INT16, 3));
+  ASSERT_TRUE(builder.GetOptions().diffusion);
+  EXPECT_DOUBLE_EQ(0.0, builder.GetOptions().diffusion->GetWrittenBValue(0));
+  EXPECT_DOUBLE_EQ(1000.0, builder.GetOptions().diffusion->GetWrittenBValue(1));
+  EXPECT_TRUE(HasWarningWith(builder.GetWarnings(), "\"Bval\": volume(s) 1 have a residual b-value"));
+
+  body["Bval"] = "0 1000 0";
+  EXPECT_FALSE(HasWarningWith(Build(body, ImportContext(), MakeHeader(DT_INT16, 3)).GetWarnings(), "residual"));
+}

@@ -166,14 +166,21 @@ namespace NiftiToDicomPlugin
     context.parentModalities = parent_->modalities;
     context.usedSeriesNumbers = parent_->seriesNumbers;
     context.seriesInstanceUid = seriesInstanceUid_;
+    std::vector<std::string> referenceWarnings;   // on sharing the reference's frame of reference
     if (!request_.referenceSeries.empty())
     {
-      context.reference = ReferenceSeriesLookup::Read(context.referenceModality, warnings_, request_.referenceSeries,
-                                                      SeriesGeometry(volume_->GetHeader()));
+      context.reference = ReferenceSeriesLookup::Read(context.referenceModality, referenceWarnings,
+                                                      request_.referenceSeries, SeriesGeometry(volume_->GetHeader()));
       context.hasReference = true;
     }
 
     SeriesOptionsBuilder builder(request_, volume_->GetHeader(), context);
+    if (builder.GetOptions().iod != IodType::RtStructureSet)
+    {
+      // An RT Structure Set always lies in the reference's frame of
+      // reference: the builder refuses it otherwise, with its own message
+      warnings_.insert(warnings_.end(), referenceWarnings.begin(), referenceWarnings.end());
+    }
     warnings_.insert(warnings_.end(), builder.GetWarnings().begin(), builder.GetWarnings().end());
     if (!builder.HasSeriesNumber())
     {

@@ -9,30 +9,10 @@
 
 namespace NiftiToDicom
 {
+  using namespace Vectors;
+
   namespace
   {
-    double Dot(const Vector3& a, const Vector3& b)
-    {
-      return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-    }
-
-    Vector3 Cross(const Vector3& a, const Vector3& b)
-    {
-      return {{ a[1] * b[2] - a[2] * b[1],
-                a[2] * b[0] - a[0] * b[2],
-                a[0] * b[1] - a[1] * b[0] }};
-    }
-
-    Vector3 Normalize(const Vector3& a)
-    {
-      const double norm = std::sqrt(Dot(a, a));
-      if (!(norm > 0) || !std::isfinite(norm))
-      {
-        return {{ 0, 0, 0 }};
-      }
-      return {{ a[0] / norm, a[1] / norm, a[2] / norm }};
-    }
-
     Vector3 Position(const double p[3])
     {
       return {{ p[0], p[1], p[2] }};

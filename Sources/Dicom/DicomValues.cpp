@@ -147,4 +147,26 @@ namespace NiftiToDicom
     }
     return value;
   }
+
+
+  std::string DicomValues::DescribeSingleValueProblem(const std::string& value, size_t maxCharacters,
+                                                      const char* vr)
+  {
+    if (ToValidUtf8(value) != value)
+    {
+      return "is not valid UTF-8";
+    }
+    if (TruncateUtf8(value, maxCharacters) != value)
+    {
+      return "is longer than the " + std::to_string(maxCharacters) + " characters of its VR (" + vr + ")";
+    }
+    for (char c : value)
+    {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == '\\')
+      {
+        return "holds a backslash or a control character, which " + std::string(vr) + " does not allow";
+      }
+    }
+    return std::string();
+  }
 }

@@ -31,5 +31,11 @@ namespace NiftiToDicom
     // "value" itself if it is valid UTF-8; otherwise it is read as Latin-1
     // (ISO 8859-1, what NIfTI writers put in descrip) and converted.
     static std::string ToValidUtf8(const std::string& value);
+
+    // Why "value" cannot be one value of a character-string VR holding
+    // "maxCharacters" characters (SH 16, LO 64...): "is not valid UTF-8",
+    // "is longer than...", "holds a backslash or a control character...";
+    // empty if it can. For values refused rather than cut (codes, names).
+    static std::string DescribeSingleValueProblem(const std::string& value, size_t maxCharacters, const char* vr);
   };
 }

@@ -446,7 +446,7 @@ namespace NiftiToDicom
       }
       DcmItem& diffusion = DicomWriter::AppendItem(perFrame, DCM_MRDiffusionSequence);
       const std::string directionality = table->GetDirectionality(frame.t);
-      if (diffusion.putAndInsertFloat64(DCM_DiffusionBValue, table->GetBValue(frame.t)).bad())
+      if (diffusion.putAndInsertFloat64(DCM_DiffusionBValue, table->GetWrittenBValue(frame.t)).bad())
       {
         throw ConversionError(ErrorKind::Internal, "Cannot set the b-value of volume " + std::to_string(frame.t));
       }

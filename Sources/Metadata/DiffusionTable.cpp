@@ -326,15 +326,35 @@ namespace NiftiToDicom
   }
 
 
+  double DiffusionTable::GetWrittenBValue(int64_t t) const
+  {
+    // A residual b without direction is written as the b = 0 volume it is:
+    // readers that meet a non-zero b without direction (dcm2niix, whatever
+    // the directionality says) take the volume for a trace/ADC image
+    return GetDirectionality(t) == "NONE" ? 0 : GetBValue(t);
+  }
+
+
+  std::vector<int64_t> DiffusionTable::GetResidualVolumes() const
+  {
+    std::vector<int64_t> volumes;
+    for (int64_t t = 0; t < GetVolumes(); t++)
+    {
+      if (GetBValue(t) != 0 && GetWrittenBValue(t) == 0)
+      {
+        volumes.push_back(t);
+      }
+    }
+    return volumes;
+  }
+
+
   void DiffusionTable::ApplyTo(DcmItem& item, int64_t t, const Affine& affine) const
   {
     const Vector3 gradient = GetGradientLps(t, affine);
     const std::string directionality = GetDirectionality(t);
 
-    // A residual b without direction is written as the b = 0 volume it is:
-    // readers that meet a non-zero b without direction (dcm2niix, whatever
-    // the directionality says) take the volume for a trace/ADC image
-    const double bValue = (directionality == "NONE" ? 0 : GetBValue(t));
+    const double bValue = GetWrittenBValue(t);
 
     // putAndInsertFloat64() creates a new element at each call: the three
     // values of the orientation go in at once

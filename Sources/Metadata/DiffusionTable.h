@@ -55,6 +55,14 @@ namespace NiftiToDicom
     // larger b without direction (trace images), "DIRECTIONAL" otherwise
     std::string GetDirectionality(int64_t t) const;
 
+    // The DiffusionBValue written for volume t: the bval's, except 0 for a
+    // residual b without direction (directionality NONE), which readers
+    // such as dcm2niix would otherwise split off as a trace image
+    double GetWrittenBValue(int64_t t) const;
+
+    // The volumes whose residual b-value is written as 0 (for a warning)
+    std::vector<int64_t> GetResidualVolumes() const;
+
     // DiffusionBValue (0018,9087, FD), DiffusionGradientOrientation
     // (0018,9089, FD, 3 values) and DiffusionDirectionality (0018,9075).
     // DiffusionBValue is 0 where the directionality is NONE (a residual b).

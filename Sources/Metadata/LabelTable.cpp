@@ -23,30 +23,8 @@ namespace NiftiToDicom
     // cut code means another concept
     void CheckCodeString(const std::string& value, const std::string& what, size_t maxCharacters, const char* vr)
     {
-      std::string problem;
-      if (value.empty())
-      {
-        problem = "is empty";
-      }
-      else if (DicomValues::ToValidUtf8(value) != value)
-      {
-        problem = "is not valid UTF-8";
-      }
-      else if (DicomValues::TruncateUtf8(value, maxCharacters) != value)
-      {
-        problem = "is longer than the " + std::to_string(maxCharacters) + " characters of its VR (" + vr + ")";
-      }
-      else
-      {
-        for (char c : value)
-        {
-          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == '\\')
-          {
-            problem = "holds a backslash or a control character, which " + std::string(vr) + " does not allow";
-            break;
-          }
-        }
-      }
+      const std::string problem = (value.empty() ? std::string("is empty") :
+                                   DicomValues::DescribeSingleValueProblem(value, maxCharacters, vr));
       if (!problem.empty())
       {
         throw Invalid(what + " " + problem);

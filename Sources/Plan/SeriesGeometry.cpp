@@ -7,35 +7,10 @@
 
 namespace NiftiToDicom
 {
+  using namespace Vectors;
+
   namespace
   {
-    double Dot(const Vector3& a, const Vector3& b)
-    {
-      return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-    }
-
-    Vector3 Cross(const Vector3& a, const Vector3& b)
-    {
-      return {{ a[1] * b[2] - a[2] * b[1],
-                a[2] * b[0] - a[0] * b[2],
-                a[0] * b[1] - a[1] * b[0] }};
-    }
-
-    double Norm(const Vector3& a)
-    {
-      return std::sqrt(Dot(a, a));
-    }
-
-    Vector3 Scale(const Vector3& a, double s)
-    {
-      return {{ a[0] * s, a[1] * s, a[2] * s }};
-    }
-
-    Vector3 Add(const Vector3& a, const Vector3& b)
-    {
-      return {{ a[0] + b[0], a[1] + b[1], a[2] + b[2] }};
-    }
-
     Vector3 RasToLps(const Vector3& v)
     {
       return {{ -v[0], -v[1], v[2] }};

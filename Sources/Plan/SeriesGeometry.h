@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Common/Vector3.h"
 #include "Nifti/Affine.h"
 #include "Nifti/NiftiHeader.h"
 
@@ -9,8 +10,6 @@
 
 namespace NiftiToDicom
 {
-  typedef std::array<double, 3> Vector3;
-
   // Where each DICOM slice lies in the patient (LPS), derived from the NIfTI
   // affine. Pixel (column c, row r) of slice k is voxel (c, ny-1-r, k): the
   // rows are flipped so that this mapping is the exact inverse of dcm2niix.

@@ -45,6 +45,18 @@ namespace NiftiToDicom
     {
       options_.diffusion = std::make_shared<DiffusionTable>(
         DiffusionTable::Parse(request.bval, request.bvec, header.GetSize(4)));
+      const std::vector<int64_t> residual = options_.diffusion->GetResidualVolumes();
+      if (!residual.empty())
+      {
+        std::string list;
+        for (int64_t t : residual)
+        {
+          list += (list.empty() ? "" : ", ") + std::to_string(t + 1);
+        }
+        warnings_.push_back("\"Bval\": volume(s) " + list + " have a residual b-value (at most 5 s/mm2) and no "
+                            "gradient direction: written as b = 0 (DiffusionDirectionality NONE), since readers "
+                            "take a non-zero b without direction for a trace image");
+      }
     }
 
     options_.hasReference = context.hasReference;
@@ -54,7 +66,8 @@ namespace NiftiToDicom
     }
 
     // After the modality: a classic series is an MR or a CT Image
-    warnings_ = request.output.ApplyTo(options_, header);
+    const std::vector<std::string> outputWarnings = request.output.ApplyTo(options_, header);
+    warnings_.insert(warnings_.end(), outputWarnings.begin(), outputWarnings.end());
     if (options_.iod == IodType::RtStructureSet)
     {
       CheckStructureSet(header, context);
