@@ -20,7 +20,6 @@ TEST_PACKAGES=(
   googletest libgtest-dev
   orthanc-neuro dcm2niix dicom3tools dcmtk plastimatch
   python3 python3-pytest python3-numpy python3-nibabel python3-pydicom
-  postgresql orthanc-postgresql
   chromium
   dpkg-dev debhelper lintian
   postgresql orthanc-postgresql nginx python3-yaml docker-compose
