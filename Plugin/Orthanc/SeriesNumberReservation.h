@@ -37,7 +37,7 @@ namespace NiftiToDicomPlugin
     int ReserveInDatabase(unsigned int metadataIndex, bool settle);
 
   public:
-    static const unsigned int SETTLE_SECONDS = 2;
+    static constexpr unsigned int SETTLE_SECONDS = 2;
 
     // "settle": other Orthanc nodes may write into the same index
     SeriesNumberReservation(const std::string& studyId, unsigned int metadataIndex, bool settle);
