@@ -15,7 +15,7 @@ namespace NiftiToDicom
   class ClientJson
   {
   public:
-    static const unsigned int MAX_DEPTH = 64;
+    static constexpr unsigned int MAX_DEPTH = 64;
 
     // Deepest nesting of arrays and objects in "text" (strings skipped, so
     // brackets inside them do not count); stops counting past "limit"

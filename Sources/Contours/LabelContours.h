@@ -40,6 +40,6 @@ namespace NiftiToDicom
 
     // Bytes a point takes in ContourData at most (3 values of up to 16
     // characters and their separators): what the limits count
-    static const uint64_t BYTES_PER_POINT = 51;
+    static constexpr uint64_t BYTES_PER_POINT = 51;
   };
 }

@@ -26,7 +26,7 @@ namespace NiftiToDicom
   public:
     // Largest sidecar text kept verbatim: it is repeated in every instance
     // of a classic series (dcm2niix's sidecars hold 2 to 20 KB)
-    static const size_t MAX_VERBATIM_BYTES = 256 * 1024;
+    static constexpr size_t MAX_VERBATIM_BYTES = 256 * 1024;
 
   private:
     AttributeList                       attributes_{"BIDS sidecar"};

@@ -18,7 +18,7 @@ namespace NiftiToDicom
   struct LabelTable
   {
     // A table is small; a bigger text is a mistake (or an attack)
-    static const size_t MAX_TEXT_BYTES = 4 * 1024 * 1024;
+    static constexpr size_t MAX_TEXT_BYTES = 4 * 1024 * 1024;
 
     std::string                      format;   // for the client: which form was read
     std::map<int64_t, SegmentLabel>  labels;   // label value (1-65535) -> label; 0 is background
