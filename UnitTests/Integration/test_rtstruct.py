@@ -13,6 +13,7 @@ left/right, anterior/posterior or superior/inferior flip), and the hole empty. d
 Refusals: no ReferenceSeries, a label map whose slices cross the reference's, one that lies beyond its images:
 400, a message that says why, nothing stored."""
 
+import io
 import os
 import subprocess
 
@@ -423,3 +424,20 @@ def test_real_scanner_series(orthanc, tmp_path):
         print("real GE EPI: %s %d voxels, plastimatch %d, Dice %.4f" % (name, expected.sum(), got.sum(), score))
         assert expected.sum() > 1000, "%s: only %d voxels" % (name, expected.sum())
         assert score >= 0.98, "%s: Dice %.4f" % (name, score)
+
+
+def test_aligned_label_map_gets_one_warning_about_its_code(orthanc, references):
+    """A label map in code 2 (aligned) space still lies on the reference's frame of reference: the answer warns about
+    the code once, and not (as the reference lookup would for other types) that the series got its own frame."""
+    reference = references[sorted(references)[0]]
+    img = nib.Nifti1Image.from_bytes(reference.nifti(label_volume(), "same_grid"))
+    img.set_sform(img.affine, code=2)
+    img.set_qform(img.affine, code=2)
+    r = import_rtstruct(orthanc, reference, img.to_bytes())
+    assert r.status == 200, r.describe()
+    warnings = r.json()["Warnings"]
+    assert len([w for w in warnings if "code is 2" in w]) == 1, warnings
+    assert not [w for w in warnings if "own frame of reference" in w], warnings
+    instance = orthanc.get_json("/series/%s/instances" % r.json()["ID"])[0]["ID"]
+    ds = pydicom.dcmread(io.BytesIO(orthanc.get_bytes("/instances/%s/file" % instance)))
+    assert ds.FrameOfReferenceUID == reference.for_uid
