@@ -19,18 +19,6 @@ namespace NiftiToDicomPlugin
     // series of more is sampled evenly (first and last included)
     const size_t MAX_INSTANCES_READ = 256;
 
-    std::vector<double> ParseDecimals(const std::string& text)
-    {
-      std::vector<double> values;
-      std::stringstream stream(text);
-      std::string item;
-      while (std::getline(stream, item, '\\'))
-      {
-        values.push_back(atof(item.c_str()));
-      }
-      return values;
-    }
-
     ConversionError NoSuchSeries(const std::string& id)
     {
       return ConversionError(ErrorKind::UnknownResource,
@@ -153,13 +141,13 @@ namespace NiftiToDicomPlugin
       ReferencedImage image;
       image.sopClassUid = sopClassUid;
       image.sopInstanceUid = instance["MainDicomTags"]["SOPInstanceUID"].asString();
-      const std::vector<double> p = ParseDecimals(instance["MainDicomTags"]["ImagePositionPatient"].asString());
+      const std::vector<double> p = ReferenceRegion::ParseDecimals(instance["MainDicomTags"]["ImagePositionPatient"]);
       if (p.size() == 3 && IsPlainSlice(first))   // a mosaic's position is not a slice's
       {
         image.hasPosition = true;
         std::copy(p.begin(), p.end(), image.position);
       }
-      const std::vector<double> o = ParseDecimals(instance["MainDicomTags"]["ImageOrientationPatient"].asString());
+      const std::vector<double> o = ReferenceRegion::ParseDecimals(instance["MainDicomTags"]["ImageOrientationPatient"]);
       if (o.size() == 6)
       {
         image.hasOrientation = true;
@@ -169,8 +157,8 @@ namespace NiftiToDicomPlugin
     }
 
     // Where an RT Structure Set draws its contours
-    const std::vector<double> orientation = ParseDecimals(first["ImageOrientationPatient"].asString());
-    const std::vector<double> spacing = ParseDecimals(first["PixelSpacing"].asString());
+    const std::vector<double> orientation = ReferenceRegion::ParseDecimals(first["ImageOrientationPatient"]);
+    const std::vector<double> spacing = ReferenceRegion::ParseDecimals(first["PixelSpacing"]);
     const double rows = atof(first["Rows"].asString().c_str());
     const double columns = atof(first["Columns"].asString().c_str());
     if (orientation.size() == 6 && spacing.size() == 2 && rows > 0 && columns > 0)

@@ -13,27 +13,6 @@ namespace NiftiToDicom
   {
     const double HUGE_COORDINATE = 1e30;
 
-    std::vector<double> ParseDecimals(const Json::Value& value)
-    {
-      std::vector<double> values;
-      if (!value.isString())
-      {
-        return values;
-      }
-      std::stringstream stream(value.asString());
-      std::string item;
-      while (std::getline(stream, item, '\\'))
-      {
-        char* end = nullptr;
-        const double number = strtod(item.c_str(), &end);
-        if (end == item.c_str() || !std::isfinite(number) || std::fabs(number) > HUGE_COORDINATE)
-        {
-          return std::vector<double>();
-        }
-        values.push_back(number);
-      }
-      return values;
-    }
 
     Vector3 Plus(const Vector3& a, const Vector3& b, double s)
     {
@@ -77,7 +56,7 @@ namespace NiftiToDicom
       {
         return;
       }
-      const std::vector<double> p = ParseDecimals(tags["ImagePositionPatient"]);
+      const std::vector<double> p = ReferenceRegion::ParseDecimals(tags["ImagePositionPatient"]);
       if (p.size() == 3)
       {
         positions.push_back({{ p[0], p[1], p[2] }});
@@ -96,7 +75,7 @@ namespace NiftiToDicom
 
     double ParseNumber(const Json::Value& tags, const char* key)
     {
-      const std::vector<double> values = ParseDecimals(tags[key]);
+      const std::vector<double> values = ReferenceRegion::ParseDecimals(tags[key]);
       return values.size() == 1 ? values[0] : 0;
     }
 
@@ -154,8 +133,8 @@ namespace NiftiToDicom
     {
       return false;
     }
-    const std::vector<double> o = ParseDecimals(*orientationValue);
-    const std::vector<double> spacing = ParseDecimals(*spacingValue);
+    const std::vector<double> o = ReferenceRegion::ParseDecimals(*orientationValue);
+    const std::vector<double> spacing = ReferenceRegion::ParseDecimals(*spacingValue);
     const double rows = ParseNumber(tags, "Rows");
     const double columns = ParseNumber(tags, "Columns");
     if (o.size() != 6 || spacing.size() != 2 || rows < 1 || columns < 1)
@@ -229,5 +208,28 @@ namespace NiftiToDicom
       }
     }
     return true;
+  }
+
+
+  std::vector<double> ReferenceRegion::ParseDecimals(const Json::Value& value)
+  {
+    std::vector<double> values;
+    if (!value.isString())
+    {
+      return values;
+    }
+    std::stringstream stream(value.asString());
+    std::string item;
+    while (std::getline(stream, item, '\\'))
+    {
+      char* end = nullptr;
+      const double number = strtod(item.c_str(), &end);
+      if (end == item.c_str() || !std::isfinite(number) || std::fabs(number) > HUGE_COORDINATE)
+      {
+        return std::vector<double>();
+      }
+      values.push_back(number);
+    }
+    return values;
   }
 }

@@ -25,6 +25,10 @@ namespace NiftiToDicom
   public:
     ReferenceRegion();
 
+    // The numbers of a multi-valued DS of Orthanc's JSON ("1\\0\\0"); empty
+    // if it is not a string or a value is not a finite, plausible number
+    static std::vector<double> ParseDecimals(const Json::Value& value);
+
     bool IsEmpty() const
     {
       return empty_;
