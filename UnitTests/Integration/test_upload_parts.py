@@ -15,7 +15,7 @@ import pytest
 
 from conftest import (check_instance_pixels, is_sentence, new_parent_study, start_extra_server, stop_extra_server,
                       write_large_nifti)
-from orthanc_harness import JobWatch, MemorySampler, RestClient
+from orthanc_harness import JobWatch, MemorySampler, RestClient, wait_until
 
 MB = 1024 * 1024
 PART = 1 * MB                       # MaximumPartSize of the server below
@@ -243,3 +243,53 @@ def test_memory_stays_bounded(server):
         "Orthanc's resident memory rose by %.1f MB while a %.0f MB file arrived in parts of %d MB"
         % (increase / MB, size / MB, PART // MB))
     server.delete_ok("/nifti/uploads/%s" % sid)
+
+
+def test_session_through_two_nodes_sharing_the_folder(root):
+    """Two Orthancs sharing the upload folder (as nodes sharing a storage do): the parts of one session go through
+    either; a request holding the session's lock on a live node makes the other answer 409, the lock of a node that
+    is gone is taken over; a session left alone expires on every node."""
+    shared = os.path.join(root, "shared-uploads")
+    nifti = {"UploadDirectory": shared, "MaximumPartSize": 1, "UploadExpiration": 4, "HeartbeatInterval": 1,
+             "OwnerTimeout": 3}
+    a = start_extra_server(root, "node-a", {"NiftiToDicom": nifti})
+    try:
+        b = start_extra_server(root, "node-b", {"NiftiToDicom": nifti})
+        try:
+            data = os.urandom(5 * PART + 77)
+            sid = a.post_json("/nifti/uploads/sessions", {"Size": len(data), "SHA256": sha256(data)}).json()["ID"]
+            offsets = list(range(0, len(data), PART))
+            for i, offset in enumerate(offsets[:-1]):
+                r = put_part((a, b)[i % 2], sid, offset, data[offset:offset + PART])
+                assert r.status == 200, r.describe()
+            assert received(b, sid) == received(a, sid) == offsets[-1]
+
+            lock = os.path.join(shared, "sessions", sid + ".lock")
+            live = sorted(n[:-5] for n in os.listdir(os.path.join(shared, "nodes")) if n.endswith(".json"))
+            assert len(live) == 2, live
+            last = data[offsets[-1]:]
+            with open(lock, "w") as f:
+                f.write(live[0])           # a request of a live node under way
+            assert_refused(put_part(b, sid, offsets[-1], last), 409, "Another request")
+            assert received(a, sid) == offsets[-1]
+            with open(lock, "w") as f:
+                f.write("gone-node-0123")  # left by a node that is gone
+            r = put_part(b, sid, offsets[-1], last)
+            assert r.status == 200, r.describe()
+            assert not os.path.exists(lock), "the lock taken over was not released"
+
+            r = b.post_json("/nifti/uploads/sessions/%s/finish" % sid, {})
+            assert r.status == 200, r.describe()
+            assert a.get_json("/nifti/uploads/%s" % sid)["SHA256"] == sha256(data)
+            a.delete_ok("/nifti/uploads/%s" % sid)
+
+            left = a.post_json("/nifti/uploads/sessions", {"Size": 3 * PART}).json()["ID"]
+            assert put_part(a, left, 0, data[:PART]).status == 200
+            assert wait_until(lambda: b.get("/nifti/uploads/sessions/%s" % left).status == 404, 20), \
+                "the session did not expire"
+            assert wait_until(lambda: not [n for n in os.listdir(os.path.join(shared, "sessions"))
+                                           if n.startswith(left)], 20), "the expired session's files are left"
+        finally:
+            stop_extra_server(b)
+    finally:
+        stop_extra_server(a)
