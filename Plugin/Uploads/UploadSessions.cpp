@@ -319,6 +319,11 @@ namespace NiftiToDicomPlugin
       throw ConversionError(ErrorKind::InvalidInput, "The part is empty: send the part's bytes as the request body");
     }
 
+    if (!UploadDirectory::IsValidId(id))
+    {
+      throw Gone(id);  // and no lock file of a name the client chose
+    }
+
     // Before anything is locked or written: a corrupted part harms nothing
     const std::string actual = Sha256::Compute(data, size);
     if (actual != sha256)
@@ -391,6 +396,11 @@ namespace NiftiToDicomPlugin
 
   void UploadSessions::Finish(const std::string& id, const std::string& sha256)
   {
+    if (!UploadDirectory::IsValidId(id))
+    {
+      throw Gone(id);
+    }
+
     UploadSessionLock lock(GetLockPath(id), nodes_);
     if (!lock.IsAcquired())
     {
