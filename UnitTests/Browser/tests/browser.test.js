@@ -403,6 +403,26 @@ describe('NIfTI import in a real browser', () => {
 
     try {
       const dialog = await openStudyDialog();
+      // The UI's own SHA-256 (for plain http, where crypto.subtle is missing) against the browser's, at the
+      // lengths where padding changes, fed whole and in uneven pieces
+      const mismatches = await page.evaluate(async () => {
+        const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+        const wrong = [];
+        for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100003]) {
+          const bytes = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
+          const expected = hex(await crypto.subtle.digest('SHA-256', bytes));
+          const pieces = new NiftiToDicomImport.Sha256();
+          for (let i = 0; i < size; i += 37) {
+            pieces.update(bytes.subarray(i, i + 37));
+          }
+          if (NiftiToDicomImport.sha256Hex(bytes) !== expected || pieces.hex() !== expected) {
+            wrong.push(size);
+          }
+        }
+        return wrong;
+      });
+      assert.deepEqual(mismatches, []);
+
       const finished = page.waitForResponse((r) => r.url().endsWith('/finish'));
       const retryShown = dialog.locator('.nifti-progress-text', { hasText: 'Connection lost' })
         .waitFor({ timeout: 15000 });
