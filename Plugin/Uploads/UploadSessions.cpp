@@ -515,21 +515,17 @@ namespace NiftiToDicomPlugin
     for (const std::string& name : UploadDirectory::ListFiles(path_))
     {
       const std::string id = name.substr(0, name.find('.'));
-      if (!UploadDirectory::IsValidId(id) || (name != id + ".json" && name != id + ".bytes"))
-      {
-        continue;
-      }
-
       Json::Value state;
       uint64_t received;
       time_t lastActivity;
-      if (ReadState(state, received, lastActivity, id))
+      if (!UploadDirectory::IsValidId(id) || ReadState(state, received, lastActivity, id))
       {
         continue;
       }
 
       // Expired, or a leftover (bytes without a description, a description
-      // whose bytes became an upload): gone once idle for the expiration
+      // whose bytes became an upload, a temporary file, the lock of a node
+      // that is gone): removed once idle for the expiration
       struct stat file;
       if (stat((path_ + "/" + name).c_str(), &file) != 0 ||
           now < file.st_mtime + static_cast<time_t>(expiration_))
@@ -537,11 +533,15 @@ namespace NiftiToDicomPlugin
         continue;
       }
 
-      UploadSessionLock lock(GetLockPath(id), nodes_);
+      UploadSessionLock lock(GetLockPath(id), nodes_);  // takes over a lock of a node that is gone
       if (lock.IsAcquired())
       {
-        LOG(INFO) << "NIfTI-to-DICOM: removing the expired upload session " << id;
+        LOG(INFO) << "NIfTI-to-DICOM: removing " << name << ", left of an upload session that expired";
         RemoveFiles(id);
+        if (name != id + ".json" && name != id + ".bytes" && name != id + ".lock")
+        {
+          RemoveQuietly(path_ + "/" + name);
+        }
       }
     }
   }

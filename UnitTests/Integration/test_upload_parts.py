@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import threading
+import time
 
 import nibabel as nib
 import pytest
@@ -283,12 +284,26 @@ def test_session_through_two_nodes_sharing_the_folder(root):
             assert a.get_json("/nifti/uploads/%s" % sid)["SHA256"] == sha256(data)
             a.delete_ok("/nifti/uploads/%s" % sid)
 
+            # Leftovers of a node that died: its lock, a temporary description
+            sessions = os.path.join(shared, "sessions")
+            leftovers = [os.path.join(sessions, "ab" * 16 + ".lock"), os.path.join(sessions, "cd" * 16 + ".json.tmp")]
+            for path in leftovers:
+                with open(path, "w") as f:
+                    f.write("gone-node-0123")
+                os.utime(path, (time.time() - 60, time.time() - 60))
+            live_lock = os.path.join(sessions, "ef" * 16 + ".lock")
+            with open(live_lock, "w") as f:
+                f.write(live[1])
+            os.utime(live_lock, (time.time() - 60, time.time() - 60))
+
             left = a.post_json("/nifti/uploads/sessions", {"Size": 3 * PART}).json()["ID"]
             assert put_part(a, left, 0, data[:PART]).status == 200
             assert wait_until(lambda: b.get("/nifti/uploads/sessions/%s" % left).status == 404, 20), \
                 "the session did not expire"
             assert wait_until(lambda: not [n for n in os.listdir(os.path.join(shared, "sessions"))
                                            if n.startswith(left)], 20), "the expired session's files are left"
+            assert wait_until(lambda: not any(os.path.exists(p) for p in leftovers), 20), os.listdir(sessions)
+            assert os.path.exists(live_lock), "the lock of a live node was removed"
         finally:
             stop_extra_server(b)
     finally:
