@@ -1,6 +1,7 @@
 #include "Uploads/UploadSessions.h"
 
 #include "Uploads/NodeRegistry.h"
+#include "Uploads/PositionedFile.h"
 #include "Uploads/Sha256.h"
 #include "Uploads/UploadClassifier.h"
 #include "Uploads/UploadDirectory.h"
@@ -18,7 +19,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,67 +72,6 @@ namespace NiftiToDicomPlugin
         LOG(WARNING) << "NIfTI-to-DICOM: cannot remove " << path << ": " << strerror(errno);
       }
     }
-
-    bool ReadAt(int fd, char* buffer, size_t size, uint64_t offset)
-    {
-      while (size > 0)
-      {
-        const ssize_t count = pread(fd, buffer, size, static_cast<off_t>(offset));
-        if (count <= 0)
-        {
-          return false;
-        }
-        buffer += count;
-        size -= static_cast<size_t>(count);
-        offset += static_cast<uint64_t>(count);
-      }
-      return true;
-    }
-
-    bool WriteAt(int fd, const char* buffer, size_t size, uint64_t offset)
-    {
-      while (size > 0)
-      {
-        const ssize_t count = pwrite(fd, buffer, size, static_cast<off_t>(offset));
-        if (count <= 0)
-        {
-          return false;
-        }
-        buffer += count;
-        size -= static_cast<size_t>(count);
-        offset += static_cast<uint64_t>(count);
-      }
-      return true;
-    }
-
-    // Closes a descriptor however the function that opened it ends
-    class FileDescriptor
-    {
-    private:
-      int fd_;
-
-    public:
-      explicit FileDescriptor(int fd) :
-        fd_(fd)
-      {
-      }
-
-      ~FileDescriptor()
-      {
-        if (fd_ >= 0)
-        {
-          close(fd_);
-        }
-      }
-
-      FileDescriptor(const FileDescriptor&) = delete;
-      FileDescriptor& operator=(const FileDescriptor&) = delete;
-
-      int Get() const
-      {
-        return fd_;
-      }
-    };
   }
 
 
@@ -264,12 +203,9 @@ namespace NiftiToDicomPlugin
     }
 
     // The bytes first, then the description that makes the session exist
+    if (!PositionedFile::CreateEmpty(GetBytesPath(id)))
     {
-      FileDescriptor bytes(open(GetBytesPath(id).c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
-      if (bytes.Get() < 0)
-      {
-        throw WriteFailure(GetBytesPath(id), strerror(errno));
-      }
+      throw WriteFailure(GetBytesPath(id), strerror(errno));
     }
 
     std::string text;
@@ -357,8 +293,8 @@ namespace NiftiToDicomPlugin
                             "the file (" + std::to_string(expected) + " bytes); nothing was written");
     }
 
-    FileDescriptor bytes(open(GetBytesPath(id).c_str(), O_RDWR));
-    if (bytes.Get() < 0)
+    PositionedFile bytes(GetBytesPath(id));
+    if (!bytes.IsOpen())
     {
       throw Gone(id);
     }
@@ -369,7 +305,7 @@ namespace NiftiToDicomPlugin
     {
       // A part sent again (its answer was lost): accepted only if identical
       std::vector<char> stored(static_cast<size_t>(overlap));
-      if (!ReadAt(bytes.Get(), stored.data(), stored.size(), offset) ||
+      if (!bytes.ReadAt(stored.data(), stored.size(), offset) ||
           memcmp(stored.data(), part, stored.size()) != 0)
       {
         throw ConversionError(ErrorKind::Conflict,
@@ -379,10 +315,10 @@ namespace NiftiToDicomPlugin
       }
     }
 
-    if (overlap < size && !WriteAt(bytes.Get(), part + overlap, size - overlap, received))
+    if (overlap < size && !bytes.WriteAt(part + overlap, size - overlap, received))
     {
       const std::string reason = strerror(errno);
-      if (ftruncate(bytes.Get(), static_cast<off_t>(received)) != 0)
+      if (!bytes.Truncate(received))
       {
         LOG(ERROR) << "NIfTI-to-DICOM: cannot cut the upload session " << id << " back to " << received << " bytes";
       }
