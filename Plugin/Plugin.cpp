@@ -7,6 +7,7 @@
 #include "Rest/HttpAnswers.h"
 #include "Rest/ImportRoute.h"
 #include "Rest/LabelsRoute.h"
+#include "Rest/UploadSessionsRoute.h"
 #include "Rest/UploadsRoute.h"
 
 #include <Logging.h>
@@ -67,6 +68,8 @@ extern "C"
 
       OrthancPluginRegisterRestCallbackNoLock(context, ImportRoute::URI, ProtectedRoute<ImportRoute::Handle>);
       OrthancPluginRegisterRestCallbackNoLock(context, LabelsRoute::URI, ProtectedRoute<LabelsRoute::Handle>);
+      UploadSessionsRoute::Configure(PluginServices::Get().GetConfiguration().GetMaximumPartBytes());
+      UploadSessionsRoute::Register(context);  // before /nifti/uploads/{id}, see there
       UploadsRoute::Register(context);
       ExplorerResources::Register(context);
       OrthancPluginRegisterJobsUnserializer(context, UnserializeJob);

@@ -20,6 +20,7 @@ namespace NiftiToDicomPlugin
   namespace
   {
     const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 1024;
+    const unsigned int DEFAULT_MAXIMUM_PART_MB = 8;
     const unsigned int DEFAULT_MAXIMUM_VOLUME_MB = 4096;
 
     // A user metadata index unlikely to be taken by a site's own "UserMetadata"
@@ -63,6 +64,7 @@ namespace NiftiToDicomPlugin
 
   PluginConfiguration::PluginConfiguration() :
     maximumUploadBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_UPLOAD_MB) * 1024 * 1024),
+    maximumPartBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_PART_MB) * 1024 * 1024),
     maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024),
     conversionThreads_(DefaultThreads()),
     uploadDirectory_("OrthancStorage/nifti-uploads"),
@@ -109,6 +111,9 @@ namespace NiftiToDicomPlugin
     PluginConfiguration result;
     result.maximumUploadBytes_ = ReadMegabytes(section, "MaximumUploadSize", DEFAULT_MAXIMUM_UPLOAD_MB);
     result.maximumVolumeBytes_ = ReadMegabytes(section, "MaximumVolumeSize", DEFAULT_MAXIMUM_VOLUME_MB);
+    // A part is held in memory as a whole (Orthanc reads a request body
+    // before the plugin sees it): this bounds the memory of an upload in parts
+    result.maximumPartBytes_ = ReadMegabytes(section, "MaximumPartSize", DEFAULT_MAXIMUM_PART_MB);
     result.conversionThreads_ = ReadPositiveInteger(section, "ConversionThreads", DefaultThreads());
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".ConversionThreads = " << result.conversionThreads_;
 
@@ -231,7 +236,7 @@ namespace NiftiToDicomPlugin
 
     static const char* const KNOWN[] =
     {
-      "MaximumUploadSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
+      "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
       "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize", "NodeName", "HeartbeatInterval",
       "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"

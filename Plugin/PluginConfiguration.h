@@ -14,6 +14,7 @@ namespace NiftiToDicomPlugin
   {
   private:
     size_t maximumUploadBytes_;
+    size_t maximumPartBytes_;
     size_t maximumVolumeBytes_;
     unsigned int conversionThreads_;
     std::string uploadDirectory_;
@@ -41,6 +42,12 @@ namespace NiftiToDicomPlugin
     size_t GetMaximumUploadBytes() const
     {
       return maximumUploadBytes_;
+    }
+
+    // The largest part of an upload in parts (PUT /nifti/uploads/sessions/{id})
+    size_t GetMaximumPartBytes() const
+    {
+      return maximumPartBytes_;
     }
 
     size_t GetMaximumVolumeBytes() const

@@ -210,6 +210,12 @@ namespace NiftiToDicomPlugin
 
   void UploadDirectory::Publish(const std::string& id, const Json::Value& info)
   {
+    Publish(id, info, GetPartPath(id));
+  }
+
+
+  void UploadDirectory::Publish(const std::string& id, const Json::Value& info, const std::string& bytesPath)
+  {
     // The description is complete before the bytes make the upload visible
     const std::string infoPath = GetInfoPath(id);
     const std::string temporary = infoPath + ".tmp";
@@ -229,7 +235,7 @@ namespace NiftiToDicomPlugin
     }
 
     if (rename(temporary.c_str(), infoPath.c_str()) != 0 ||
-        rename(GetPartPath(id).c_str(), GetDataPath(id).c_str()) != 0)
+        rename(bytesPath.c_str(), GetDataPath(id).c_str()) != 0)
     {
       const std::string reason = strerror(errno);
       LOG(ERROR) << "NIfTI-to-DICOM: cannot publish the upload " << id << " in " << path_ << ": " << reason;

@@ -62,6 +62,10 @@ namespace NiftiToDicomPlugin
     // (from "<id>.part"); throws ConversionError(Internal)
     void Publish(const std::string& id, const Json::Value& info);
 
+    // The same, for bytes received elsewhere in the directory's file system
+    // (an upload in parts)
+    void Publish(const std::string& id, const Json::Value& info, const std::string& bytesPath);
+
     // False if there was no such upload
     bool Remove(const std::string& id);
 

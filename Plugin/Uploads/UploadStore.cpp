@@ -31,6 +31,7 @@ namespace NiftiToDicomPlugin
     nodes_(nodes),
     directory_(directory, nodes.GetSelf()),
     holds_(directory + "/holds", nodes),
+    sessions_(directory + "/sessions", directory_, nodes, expirationSeconds, maxBytes),
     expiration_(expirationSeconds),
     maxBytes_(maxBytes)
   {
@@ -159,6 +160,7 @@ namespace NiftiToDicomPlugin
     List();  // GetInfo() deletes each expired upload it meets
     directory_.RemoveAbandonedParts(nodes_);
     holds_.RemoveAbandoned();
+    sessions_.PurgeExpired();
   }
 
 

@@ -2,6 +2,7 @@
 
 #include "Uploads/UploadDirectory.h"
 #include "Uploads/UploadHolds.h"
+#include "Uploads/UploadSessions.h"
 #include "Uploads/UploadWriter.h"
 
 #include <json/value.h>
@@ -26,6 +27,7 @@ namespace NiftiToDicomPlugin
     const NodeRegistry&         nodes_;
     UploadDirectory             directory_;
     UploadHolds                 holds_;
+    UploadSessions              sessions_;
     unsigned int                expiration_;     // seconds
     uint64_t                    maxBytes_;
 
@@ -50,6 +52,12 @@ namespace NiftiToDicomPlugin
     }
 
     std::unique_ptr<UploadWriter> StartUpload();
+
+    // Uploads in parts; a finished session is an upload of this store
+    UploadSessions& GetSessions()
+    {
+      return sessions_;
+    }
 
     // For an asynchronous import given as base64: the job works from a file
     std::string CreateFromMemory(const std::string& bytes, const std::string& filename);
@@ -76,7 +84,7 @@ namespace NiftiToDicomPlugin
     void Acquire(const std::string& id);
     void Release(const std::string& id);
 
-    // Removes the expired uploads, and the partial uploads and holds of nodes that are gone
+    // Removes the expired uploads and upload sessions, and the partial uploads and holds of nodes that are gone
     void PurgeExpired();
 
     // The store of the running plugin (see PluginServices)

@@ -2,7 +2,7 @@
  * NIfTI-to-DICOM plugin: the import panel, shared by the "Import NIfTI"
  * dialog of Orthanc Explorer and by the page /nifti/app/.
  *
- * It talks only to the plugin's public REST API (POST /nifti/uploads,
+ * It talks only to the plugin's public REST API (POST /nifti/uploads, uploads in parts for large files,
  * DELETE /nifti/uploads/{id}, POST /nifti/import, POST /nifti/labels (the
  * preview of a label table, read by the server as the import will), GET /jobs/{id},
  * POST /jobs/{id}/cancel) and to Orthanc's own routes (/modalities, /peers,
@@ -231,6 +231,209 @@
     return request('GET', root + path);
   }
 
+  // ------------------------------------------------------- uploads in parts
+
+  // Files larger than this go in parts (POST /nifti/uploads/sessions): the
+  // server holds one part in memory, and a broken connection costs a part.
+  // The smallest MaximumPartSize a server may have, so such a file is always one request.
+  var PART_THRESHOLD = 1024 * 1024;
+  var PART_RETRIES = 6;            // attempts of one part after a network error
+  var RETRY_DELAY_MS = 500;        // doubled at each attempt
+
+  // SHA-256 (FIPS 180-4), fed piece by piece: crypto.subtle has no
+  // incremental digest and exists only on https or localhost, while Orthanc
+  // is often reached over plain http inside a hospital
+  var SHA256_K = new Uint32Array([
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+  ]);
+
+  function Sha256() {
+    this.h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    this.w = new Uint32Array(64);
+    this.block = new Uint8Array(64);
+    this.blockLength = 0;
+    this.length = 0;     // bytes hashed (exact up to 2^53)
+  }
+
+  Sha256.prototype.compress = function (bytes, offset) {
+    var w = this.w;
+    var h = this.h;
+    var i;
+    for (i = 0; i < 16; i++) {
+      var p = offset + 4 * i;
+      w[i] = (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3];
+    }
+    for (i = 16; i < 64; i++) {
+      var x = w[i - 15];
+      var y = w[i - 2];
+      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (i = 0; i < 64; i++) {
+      var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      var t1 = (k + S1 + ((e & f) ^ (~e & g)) + SHA256_K[i] + w[i]) | 0;
+      var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = g; g = f; f = e; e = (d + t1) | 0;
+      d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+  };
+
+  Sha256.prototype.update = function (bytes) {
+    var i = 0;
+    this.length += bytes.length;
+    if (this.blockLength > 0) {
+      while (i < bytes.length && this.blockLength < 64) {
+        this.block[this.blockLength++] = bytes[i++];
+      }
+      if (this.blockLength < 64) {
+        return this;
+      }
+      this.compress(this.block, 0);
+      this.blockLength = 0;
+    }
+    for (; i + 64 <= bytes.length; i += 64) {
+      this.compress(bytes, i);
+    }
+    while (i < bytes.length) {
+      this.block[this.blockLength++] = bytes[i++];
+    }
+    return this;
+  };
+
+  Sha256.prototype.hex = function () {
+    var bits = this.length * 8;
+    var tail = new Uint8Array((this.blockLength < 56 ? 64 : 128) - this.blockLength);
+    tail[0] = 0x80;
+    var view = new DataView(tail.buffer);
+    view.setUint32(tail.length - 8, Math.floor(bits / 0x100000000));
+    view.setUint32(tail.length - 4, bits >>> 0);
+    this.update(tail);
+    var out = '';
+    for (var i = 0; i < 8; i++) {
+      out += ('00000000' + this.h[i].toString(16)).slice(-8);
+    }
+    return out;
+  };
+
+  function sha256Hex(bytes) {
+    return new Sha256().update(bytes).hex();
+  }
+
+  // A part's digest: the browser's own (native, off the main thread) where it
+  // offers one (https, localhost), else the one above
+  function partSha256Hex(bytes) {
+    if (global.isSecureContext && global.crypto && global.crypto.subtle) {
+      return global.crypto.subtle.digest('SHA-256', bytes).then(function (digest) {
+        return Array.prototype.map.call(new Uint8Array(digest), function (b) {
+          return ('0' + b.toString(16)).slice(-2);
+        }).join('');
+      });
+    }
+    return Promise.resolve(sha256Hex(bytes));
+  }
+
+  function readSlice(blob) {
+    if (blob.arrayBuffer) {
+      return blob.arrayBuffer();
+    }
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(new RestError('The file cannot be read any more', 0)); };
+      reader.readAsArrayBuffer(blob);
+    });
+  }
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  // Worth another attempt: no answer (network), a server or gateway error, a busy session
+  function isTransient(error) {
+    return !error.aborted && (error.status === 0 || error.status === 409 || error.status >= 500);
+  }
+
+  // Sends a file as an upload in parts; resolves with the upload (as POST
+  // /nifti/uploads answers it). A part whose request fails is sent again
+  // after a pause that doubles, from the offset the server says it has.
+  // options: onProgress(bytesSent), onStart(xhr), isCancelled(), onSession(id)
+  function uploadInParts(root, file, options) {
+    var base = root + 'nifti/uploads/sessions';
+    var whole = new Sha256();
+    var hashed = 0;          // the whole-file digest has seen bytes [0, hashed)
+    var session = null;
+
+    var sendPart = function (offset, attempt) {
+      if (options.isCancelled()) {
+        return Promise.reject(new RestError('Cancelled', 0, '', true));
+      }
+      if (offset >= file.size) {
+        return Promise.resolve();
+      }
+      var end = Math.min(file.size, offset + session.MaximumPartSize);
+      return readSlice(file.slice(offset, end)).then(function (buffer) {
+        var bytes = new Uint8Array(buffer);
+        if (offset === hashed) {
+          whole.update(bytes);
+          hashed = end;
+        }
+        return partSha256Hex(bytes).then(function (digest) {
+          return { bytes: bytes, digest: digest };
+        });
+      }).then(function (part) {
+        return request('PUT', base + '/' + session.ID, new Blob([part.bytes]), {
+          headers: { 'X-Part-Offset': String(offset), 'X-Part-SHA256': part.digest,
+                     'Content-Type': 'application/octet-stream' },
+          onStart: options.onStart,
+          onUploadProgress: function (loaded) { options.onProgress(offset + Math.min(loaded, end - offset)); }
+        });
+      }).then(function (answer) {
+        options.onProgress(answer.Received);
+        return sendPart(answer.Received, 0);
+      }, function (error) {
+        if (!isTransient(error) || attempt + 1 >= PART_RETRIES) {
+          throw error;
+        }
+        options.onRetry(error, RETRY_DELAY_MS << attempt);
+        // Where to resume: the part may have arrived although its answer did not
+        return sleep(RETRY_DELAY_MS << attempt).then(function () {
+          return request('GET', base + '/' + session.ID);
+        }).then(function (state) {
+          return sendPart(state.Received, state.Received > offset ? 0 : attempt + 1);
+        }, function (stateError) {
+          if (!isTransient(stateError)) {
+            throw stateError;
+          }
+          return sendPart(offset, attempt + 1);
+        });
+      });
+    };
+
+    return request('POST', base, { Size: file.size, Filename: file.name }).then(function (answer) {
+      session = answer;
+      options.onSession(session.ID);
+      return sendPart(0, 0);
+    }).then(function () {
+      // Parts resent from an earlier offset were hashed once, in order
+      if (hashed !== file.size) {
+        throw new RestError('The file changed while it was sent: pick it again', 0);
+      }
+      return request('POST', base + '/' + session.ID + '/finish', { SHA256: whole.hex() });
+    });
+  }
+
   // --------------------------------------------------------------- the panel
 
   function ImportPanel(options) {
@@ -246,6 +449,7 @@
     this.files = null;          // { nifti, sidecar, bval, bvec: File|null, unpaired, ignored: [File], diffusionNote }
     this.uploads = {};          // kind -> answer of POST /nifti/uploads
     this.xhr = null;            // the upload under way
+    this.session = null;        // the upload in parts under way (POST /nifti/uploads/sessions)
     this.jobId = null;
     this.pollTimer = null;
     this.cancelRequested = false;
@@ -1067,17 +1271,36 @@
         return Promise.resolve();
       }
       var item = queue[index];
-      return request('POST', self.root + 'nifti/uploads', item.file, {
-        headers: { 'X-Filename': headerSafeFilename(item.file.name), 'Content-Type': 'application/octet-stream' },
-        onStart: function (xhr) { self.xhr = xhr; },
-        onUploadProgress: function (loaded) {
-          if (generation === self.generation) {
-            var sent = done + Math.min(loaded, item.file.size);
-            self.setProgress(100 * sent / total, 'Uploading ' + item.file.name + ': ' + formatBytes(sent) +
-                             ' of ' + formatBytes(total));
-          }
+      var progress = function (loaded) {
+        if (generation === self.generation) {
+          var sent = done + Math.min(loaded, item.file.size);
+          self.setProgress(100 * sent / total, 'Uploading ' + item.file.name + ': ' + formatBytes(sent) +
+                           ' of ' + formatBytes(total));
         }
-      }).then(function (answer) {
+      };
+      var sending;
+      if (item.file.size > PART_THRESHOLD) {
+        sending = uploadInParts(self.root, item.file, {
+          onStart: function (xhr) { self.xhr = xhr; },
+          onProgress: progress,
+          isCancelled: function () { return generation !== self.generation; },
+          onSession: function (id) { self.session = id; },
+          onRetry: function (error, delay) {
+            if (generation === self.generation) {
+              self.setProgress(100 * done / total, 'Connection lost (' + error.message + '): trying again in ' +
+                               Math.round(delay / 1000 * 10) / 10 + ' s\u2026');
+            }
+          }
+        });
+      } else {
+        sending = request('POST', self.root + 'nifti/uploads', item.file, {
+          headers: { 'X-Filename': headerSafeFilename(item.file.name), 'Content-Type': 'application/octet-stream' },
+          onStart: function (xhr) { self.xhr = xhr; },
+          onUploadProgress: progress
+        });
+      }
+      return sending.then(function (answer) {
+        self.session = null;
         self.xhr = null;
         if (generation !== self.generation) {
           // Cancelled meanwhile: this upload is not wanted
@@ -1098,6 +1321,11 @@
       self.setState('ready');
     }, function (error) {
       self.xhr = null;
+      if (self.session) {
+        // The parts received are of no use without the rest
+        request('DELETE', self.root + 'nifti/uploads/sessions/' + self.session).then(null, function () {});
+        self.session = null;
+      }
       if (generation !== self.generation) {
         return;   // superseded by a cancel or another pick
       }
@@ -1450,6 +1678,9 @@
     },
     request: request,
     getJson: getJson,
+    uploadInParts: uploadInParts,
+    sha256Hex: sha256Hex,
+    Sha256: Sha256,
     el: el,
     clear: clear,
     formatDicomDate: function (value) {

@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
   orthanc orthanc-dev liborthancframework-dev
   libdcmtk-dev libniftiio-dev libnifti2-dev libjsoncpp-dev
   libboost-filesystem-dev libboost-thread-dev libboost-regex-dev libboost-locale-dev libboost-iostreams-dev
-  libpugixml-dev uuid-dev zlib1g-dev libpng-dev libjpeg-dev
+  libpugixml-dev uuid-dev zlib1g-dev libpng-dev libjpeg-dev libssl-dev
   icc-profiles-free
   curl ca-certificates
 )

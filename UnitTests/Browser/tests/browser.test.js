@@ -11,10 +11,13 @@
 //  - segmentations: a label table dropped beside the label map or the
 //    FreeSurfer preset, previewed as the server reads it; RT Structure Set
 //    (needs the reference series); probabilities (SegmentationType)
+//  - a file larger than a part goes as an upload in parts, which survives a
+//    part cut off on its way (network errors simulated by route interception)
 // Screenshots go to UnitTests/Browser/screenshots/.
 
 const { describe, it, before, after, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -165,6 +168,8 @@ describe('NIfTI import in a real browser', () => {
         // and a peer nobody listens to, to have both kinds of check boxes
         config.DicomModalities = { SELF: ['NIFTIBROWSER', '127.0.0.1', server.dicomPort] };
         config.OrthancPeers = { nobody: [`http://127.0.0.1:${server.dicomPort}/`] };
+        // Parts of 1 MB: a file of a few MB is an upload in parts
+        config.NiftiToDicom = Object.assign({}, config.NiftiToDicom, { MaximumPartSize: 1 });
       },
     });
     await orthanc.start();
@@ -370,6 +375,83 @@ describe('NIfTI import in a real browser', () => {
     await dialog.locator('.nifti-close').click();
   });
 
+  it('Explorer: a file larger than a part goes in parts and resumes after a part is cut off', async () => {
+    const MB = 1024 * 1024;
+    const buffer = makeNifti({ dims: [128, 128, 112], spacing: [1, 1, 1.2] });
+    const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
+    const puts = [];
+    let cuts = 0;
+    const parts = /\/nifti\/uploads\/sessions\/[0-9a-f]{32}$/;
+    await page.route(parts, async (route) => {
+      const request = route.request();
+      if (request.method() !== 'PUT') {
+        return route.continue();
+      }
+      const offset = Number(request.headers()['x-part-offset']);
+      puts.push(offset);
+      if (offset === MB && cuts === 0) {
+        cuts++;
+        return route.abort('connectionreset');        // lost on its way
+      }
+      if (offset === 2 * MB && cuts === 1) {
+        cuts++;
+        await route.fetch();                          // arrived, but its answer is lost
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+
+    try {
+      const dialog = await openStudyDialog();
+      // The UI's own SHA-256 (for plain http, where crypto.subtle is missing) against the browser's, at the
+      // lengths where padding changes, fed whole and in uneven pieces
+      const mismatches = await page.evaluate(async () => {
+        const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+        const wrong = [];
+        for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100003]) {
+          const bytes = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
+          const expected = hex(await crypto.subtle.digest('SHA-256', bytes));
+          const pieces = new NiftiToDicomImport.Sha256();
+          for (let i = 0; i < size; i += 37) {
+            pieces.update(bytes.subarray(i, i + 37));
+          }
+          if (NiftiToDicomImport.sha256Hex(bytes) !== expected || pieces.hex() !== expected) {
+            wrong.push(size);
+          }
+        }
+        return wrong;
+      });
+      assert.deepEqual(mismatches, []);
+
+      const finished = page.waitForResponse((r) => r.url().endsWith('/finish'));
+      const retryShown = dialog.locator('.nifti-progress-text', { hasText: 'Connection lost' })
+        .waitFor({ timeout: 15000 });
+      await dialog.locator('.nifti-file-input').setInputFiles(nifti('big_t1.nii', buffer));
+      await retryShown;
+      const finish = await finished;
+      assert.equal(finish.status(), 200, await finish.text());
+      const upload = await finish.json();
+      assert.equal(upload.Size, buffer.length);
+      assert.equal(upload.SHA256, sha256, 'the file arrived whole and in order');
+      assert.equal(JSON.parse(finish.request().postData()).SHA256, sha256, 'the browser hashed the whole file');
+
+      await dialog.locator('.nifti-row-dimensions td').waitFor();
+      assert.equal(await dialog.locator('.nifti-row-dimensions td').textContent(), '128 \u00d7 128 \u00d7 112');
+      assert.equal(cuts, 2);
+      // The cut part again; the part whose answer was lost not again (the session said it had it)
+      assert.deepEqual(puts, [0, MB, MB, 2 * MB, 3 * MB]);
+      assert.deepEqual(await orthanc.get('/nifti/uploads/sessions'), [], 'no session left');
+      await screenshot('explorer-upload-in-parts.png');
+
+      await dialog.locator('button.nifti-import').click();
+      await page.waitForURL(/#series\?uuid=/);
+      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
+      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 112);
+    } finally {
+      await page.unroute(parts);
+    }
+  });
+
   it('Explorer: "Cancel" during the upload stops it and keeps nothing', async () => {
     const dialog = await openStudyDialog();
     const uploadsBefore = await orthanc.get('/nifti/uploads');
@@ -392,6 +474,7 @@ describe('NIfTI import in a real browser', () => {
     }
     await sleep(500);
     assert.deepEqual(await orthanc.get('/nifti/uploads'), uploadsBefore);
+    assert.deepEqual(await orthanc.get('/nifti/uploads/sessions'), [], 'the parts received are removed');
     assert.equal(await dialog.locator('.nifti-row-dimensions').count(), 0);
     await dialog.locator('.nifti-close').click();
   });
