@@ -24,6 +24,14 @@ namespace NiftiToDicom
     size_t    maximumTags = 1000;
     size_t    maximumTagsBytes = 256 * 1024;
 
+    // Pixel Data of one Enhanced MR (Color) or Parametric Map instance;
+    // beyond it the object is a concatenation of pieces (Plan/Concatenation.h).
+    // 0: never split. 256 MB keeps every 3D volume and most 4D runs one
+    // instance (readers that ignore concatenations still see them whole),
+    // while the memory an instance costs (a one-instance Enhanced MR import
+    // measured 4.3x its size in Orthanc) follows the piece, not the file.
+    uint64_t  maximumInstanceBytes = static_cast<uint64_t>(256) * 1024 * 1024;
+
     // "slices" x "timePoints" classic instances
     void CheckInstances(int64_t slices, int64_t timePoints) const;
 
