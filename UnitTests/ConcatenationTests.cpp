@@ -14,8 +14,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
+#include <thread>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +67,34 @@ namespace
     DcmItem* position = perFrame == nullptr ? nullptr : GetItem(*perFrame, DCM_PlanePositionSequence);
     return position == nullptr ? "<absent>" : GetString(*position, DCM_ImagePositionPatient);
   }
+
+  // Records how many Store calls overlap: each waits a little, so that
+  // instances built by several threads at once overlap here
+  class OverlapSink : public IInstanceSink
+  {
+  private:
+    std::atomic<int> inside_;
+
+  public:
+    std::atomic<int> most;
+    std::atomic<int> stored;
+
+    OverlapSink() : inside_(0), most(0), stored(0)
+    {
+    }
+
+    void Store(const std::string& dicomFile, int64_t index, int64_t count) override
+    {
+      const int now = ++inside_;
+      int seen = most;
+      while (now > seen && !most.compare_exchange_weak(seen, now))
+      {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      --inside_;
+      ++stored;
+    }
+  };
 
   // Converts "nifti" whole and with "maximumBytes", and checks that the
   // pieces ("firstFrames" their offsets) are the whole object cut on frame
@@ -181,6 +212,27 @@ TEST(Concatenation, PiecesOfWholeFrames)
 }
 
 
+TEST(Concatenation, WholeVolumesWhenOneFits)
+{
+  // 10 volumes of 4 slices, room for 11 frames: 2 volumes a piece
+  const Concatenation c(40, 30, 11 * 30, 4);
+  ASSERT_EQ(5, c.GetPieceCount());
+  EXPECT_EQ(8, c.GetFrameCount(0));
+  EXPECT_EQ(32, c.GetFirstFrame(4));
+  EXPECT_EQ(8, c.GetFrameCount(4));
+
+  // Room for exactly one volume, then for less: whole frames
+  EXPECT_EQ(4, Concatenation(40, 30, 4 * 30, 4).GetFrameCount(0));
+  EXPECT_EQ(3, Concatenation(40, 30, 3 * 30, 4).GetFrameCount(0));
+  EXPECT_EQ(14, Concatenation(40, 30, 3 * 30, 4).GetPieceCount());
+
+  // 3 volumes of 4 slices, room for 9 frames: 8 + 4
+  const Concatenation last(12, 30, 9 * 30, 4);
+  ASSERT_EQ(2, last.GetPieceCount());
+  EXPECT_EQ(4, last.GetFrameCount(1));
+}
+
+
 TEST(Concatenation, NotSplit)
 {
   EXPECT_EQ(1, Concatenation(8, 30, 0).GetPieceCount());    // the option turned off
@@ -204,8 +256,8 @@ TEST(Concatenation, EnhancedMr)
 {
   // 5x3 int16 frames of 30 bytes, 8 frames: 3 + 3 + 2
   CheckPieces(MakeInt16Nifti(NT), IodType::EnhancedMrImage, 90, { 0, 3, 6 }, UID_EnhancedMRImageStorage);
-  // 7 frames a piece: the last holds one frame, of the second volume
-  CheckPieces(MakeInt16Nifti(NT), IodType::EnhancedMrImage, 7 * 30, { 0, 7 }, UID_EnhancedMRImageStorage);
+  // Room for 7 frames: one whole volume (4 slices) a piece
+  CheckPieces(MakeInt16Nifti(NT), IodType::EnhancedMrImage, 7 * 30, { 0, 4 }, UID_EnhancedMRImageStorage);
 }
 
 
@@ -252,4 +304,28 @@ TEST(Concatenation, SegmentationNeverSplit)
   ASSERT_TRUE(series != nullptr);
   ASSERT_EQ(1u, series->sink.files.size());
   EXPECT_EQ("<absent>", GetString(series->sink.Get(0), DCM_ConcatenationUID));
+}
+
+
+TEST(Concatenation, PiecesBuiltOneAtATime)
+{
+  // Several pieces in memory at once would multiply the bound the option sets
+  const ParentStudyTags parent = LoadParent(MR_SMALL);
+  const NiftiVolume volume(MakeInt16Nifti(NT), 1 << 20);
+  for (uint64_t maximumBytes : { uint64_t(30), uint64_t(0) })
+  {
+    SCOPED_TRACE(maximumBytes);
+    SeriesOptions options = Options(IodType::EnhancedMrImage);
+    options.limits.maximumInstanceBytes = maximumBytes;
+    OverlapSink sink;
+    SeriesConverter::Convert(volume, parent, std::move(options), sink, 4);
+    EXPECT_EQ(maximumBytes == 0 ? 1 : NZ * NT, sink.stored);
+    EXPECT_EQ(1, sink.most);
+  }
+
+  // Control: classic instances, from the same 4 threads, do overlap
+  OverlapSink classic;
+  SeriesConverter::Convert(volume, parent, Options(IodType::MrImage), classic, 4);
+  EXPECT_EQ(NZ * NT, classic.stored);
+  EXPECT_GT(classic.most, 1);
 }

@@ -147,7 +147,7 @@ namespace NiftiToDicom
     const uint64_t frameBytes = GetFrameBytes(plan);
     // Only IODs that split list their frames here (a Segmentation's scan of the labels is costly)
     const int64_t frames = frameBytes == 0 ? 1 : static_cast<int64_t>(ListFrames(plan)->frames.size());
-    return Concatenation(frames, frameBytes, plan.GetOptions().limits.maximumInstanceBytes);
+    return Concatenation(frames, frameBytes, plan.GetOptions().limits.maximumInstanceBytes, plan.GetSliceCount());
   }
 
 

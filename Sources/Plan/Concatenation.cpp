@@ -8,7 +8,8 @@
 
 namespace NiftiToDicom
 {
-  Concatenation::Concatenation(int64_t frames, uint64_t frameBytes, uint64_t maximumInstanceBytes) :
+  Concatenation::Concatenation(int64_t frames, uint64_t frameBytes, uint64_t maximumInstanceBytes,
+                               int64_t framesPerVolume) :
     frames_(std::max<int64_t>(0, frames)),
     framesPerPiece_(frames_),
     pieces_(1)
@@ -20,6 +21,10 @@ namespace NiftiToDicom
     }
 
     framesPerPiece_ = static_cast<int64_t>(std::max<uint64_t>(1, maximumInstanceBytes / frameBytes));
+    if (framesPerVolume > 0 && framesPerPiece_ >= framesPerVolume)
+    {
+      framesPerPiece_ -= framesPerPiece_ % framesPerVolume;
+    }
     pieces_ = (frames_ + framesPerPiece_ - 1) / framesPerPiece_;
     if (pieces_ > MAXIMUM_PIECES)
     {

@@ -6,7 +6,10 @@ namespace NiftiToDicom
 {
   // How the frames of one multi-frame object split into the instances of a
   // DICOM concatenation (PS3.3 C.7.6.16.2.2.4), each of bounded size: whole
-  // frames only, the same number in every piece but the last.
+  // frames only, the same number in every piece but the last; whole volumes
+  // when one fits, so that a reader that ignores concatenations (dcm2niix
+  // v1.0.20220720 takes each piece for a series of its own) still finds
+  // complete 3D volumes in each piece.
   class Concatenation
   {
   private:
@@ -21,8 +24,10 @@ namespace NiftiToDicom
     // "frameBytes" 0 (an IOD never split) or "maximumInstanceBytes" 0 (the
     // option turned off): one piece. A frame larger than the bound is a
     // piece on its own. Throws ConversionError(TooLarge) beyond
-    // MAXIMUM_PIECES, naming the option MaximumInstanceSize.
-    Concatenation(int64_t frames, uint64_t frameBytes, uint64_t maximumInstanceBytes);
+    // MAXIMUM_PIECES, naming the option MaximumInstanceSize. "framesPerVolume"
+    // (the slices of a 4D series; 0: no volumes) makes a piece hold whole
+    // volumes when at least one fits.
+    Concatenation(int64_t frames, uint64_t frameBytes, uint64_t maximumInstanceBytes, int64_t framesPerVolume = 0);
 
     int64_t GetPieceCount() const
     {
