@@ -279,7 +279,7 @@ TEST(Concatenation, ParametricMap)
 
 TEST(Concatenation, WholeWhenSmallEnough)
 {
-  // The default bound (256 MB): one instance, no concatenation attribute
+  // The default bound (128 MB): one instance, no concatenation attribute
   const std::unique_ptr<Series> series = Convert(MakeInt16Nifti(NT), Options(IodType::EnhancedMrImage));
   ASSERT_TRUE(series != nullptr);
   ASSERT_EQ(1u, series->sink.files.size());
