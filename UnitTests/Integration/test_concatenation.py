@@ -287,3 +287,10 @@ def test_dcm2niix_stacks_the_pieces(imports):
     original = nib.Nifti1Image(r.data, _affine())
     cmp = dicom_tools.compare_world(original, folded, data_atol=1e-3)
     assert cmp, "%s\n--- dcm2niix ---\n%s" % (cmp.report(), result.output)
+
+
+def test_option_logged_by_name(server):
+    with open(server.log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert "NiftiToDicom.MaximumInstanceSize = %d MB" % PIECE_MB in log
+    assert "unknown configuration option NiftiToDicom.MaximumInstanceSize" not in log
