@@ -59,6 +59,27 @@ namespace NiftiToDicomPlugin
       LOG(WARNING) << "NIfTI-to-DICOM: " << PluginConfiguration::SECTION << "." << option << " = " << value << " MB";
       return static_cast<size_t>(value) * 1024 * 1024;
     }
+
+    // "MaximumInstanceSize" (MB): 0 turns concatenations off, for sites whose
+    // viewers do not read them; below 4096 MB, the most Pixel Data can hold
+    uint64_t ReadInstanceSize(const Json::Value& section, uint64_t defaultBytes)
+    {
+      const char* const option = "MaximumInstanceSize";
+      uint64_t megabytes = defaultBytes / (1024 * 1024);
+      if (section.isMember(option))
+      {
+        const Json::Value& v = section[option];
+        if (!v.isUInt() || v.asUInt() >= 4096)
+        {
+          throw std::runtime_error(std::string("The configuration option \"") + PluginConfiguration::SECTION +
+                                   "." + option + "\" must be an integer from 0 (never split) to 4095 (MB)");
+        }
+        megabytes = v.asUInt();
+      }
+      LOG(WARNING) << "NIfTI-to-DICOM: " << PluginConfiguration::SECTION << "." << option << " = " << megabytes
+                   << " MB" << (megabytes == 0 ? " (multi-frame instances are never split)" : "");
+      return megabytes * 1024 * 1024;
+    }
   }
 
 
@@ -124,6 +145,7 @@ namespace NiftiToDicomPlugin
     limits.maximumSegments = ReadCount(section, "MaximumSegments", limits.maximumSegments);
     limits.maximumSegmentationBytes = ReadMegabytes(section, "MaximumSegmentationSize",
                                                     limits.maximumSegmentationBytes / (1024 * 1024));
+    limits.maximumInstanceBytes = ReadInstanceSize(section, limits.maximumInstanceBytes);
     limits.maximumTags = ReadCount(section, "MaximumTags", limits.maximumTags);
     limits.maximumTagsBytes = ReadPositiveInteger(section, "MaximumTagsSize", limits.maximumTagsBytes / 1024);
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".MaximumTagsSize = " << limits.maximumTagsBytes << " KB";
@@ -238,8 +260,8 @@ namespace NiftiToDicomPlugin
     {
       "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
-      "MaximumSegmentationSize", "MaximumTags", "MaximumTagsSize", "NodeName", "HeartbeatInterval",
-      "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
+      "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize", "NodeName",
+      "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
     };
     for (const std::string& member : section.getMemberNames())
     {

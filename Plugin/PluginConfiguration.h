@@ -88,7 +88,7 @@ namespace NiftiToDicomPlugin
     }
 
     // MaximumInstances, MaximumFrames, MaximumSegments, MaximumSegmentationSize,
-    // MaximumTags, MaximumTagsSize
+    // MaximumInstanceSize, MaximumTags, MaximumTagsSize
     const NiftiToDicom::SeriesLimits& GetSeriesLimits() const
     {
       return seriesLimits_;

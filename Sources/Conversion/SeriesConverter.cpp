@@ -117,7 +117,8 @@ namespace NiftiToDicom
     }
 
     ParallelWriter writer(*iod_, plan_, sink, begin, end);
-    const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(threads, end - begin));
+    const int64_t workers = iod_->IsBuiltOneAtATime(plan_) ? 1 :
+      std::max<int64_t>(1, std::min<int64_t>(threads, end - begin));
     if (workers == 1)
     {
       writer.Work();

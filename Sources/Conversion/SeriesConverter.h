@@ -35,7 +35,8 @@ namespace NiftiToDicom
   // NIfTI volume + parent study -> DICOM instances. Each thread encodes and
   // stores the next instance not yet taken (with one thread: in
   // InstanceNumber order). The first exception stops every thread and is
-  // rethrown. Work can be done in batches, as job steps need.
+  // rethrown. Work can be done in batches, as job steps need. The pieces of
+  // a concatenation are built by one thread, one at a time.
   class SeriesConverter
   {
   private:

@@ -22,5 +22,11 @@ namespace NiftiToDicom
       return true;
     }
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+
+    // RGB, 8 bits a sample
+    uint64_t GetFrameBytes(const SeriesPlan& plan) const override
+    {
+      return static_cast<uint64_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns()) * 3;
+    }
   };
 }

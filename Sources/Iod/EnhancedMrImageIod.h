@@ -23,5 +23,11 @@ namespace NiftiToDicom
       return true;
     }
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+
+    // 16 bits a pixel
+    uint64_t GetFrameBytes(const SeriesPlan& plan) const override
+    {
+      return static_cast<uint64_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns()) * 2;
+    }
   };
 }

@@ -17,6 +17,13 @@ namespace NiftiToDicom
 
     virtual int64_t GetInstanceCount(const SeriesPlan& plan) const = 0;
 
+    // True when instances are so large (the pieces of a concatenation) that
+    // building several at once would multiply the memory their bound keeps
+    virtual bool IsBuiltOneAtATime(const SeriesPlan& plan) const
+    {
+      return false;
+    }
+
     // "scratch" is reused from one call to the next by the same thread
     virtual void BuildInstance(std::string& file, std::string& scratch, const SeriesPlan& plan,
                                int64_t index) const = 0;

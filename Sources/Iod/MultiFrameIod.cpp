@@ -78,7 +78,7 @@ namespace NiftiToDicom
   void MultiFrameIod::WriteDimensions(DcmDataset& d, const SeriesPlan& plan) const
   {
     // Multi-frame Dimension module (C.7.6.17)
-    const std::string organization = DicomUid::Generate();
+    const std::string& organization = plan.GetDimensionOrganizationUid();
     DicomWriter::Put(DicomWriter::AppendItem(d, DCM_DimensionOrganizationSequence), DCM_DimensionOrganizationUID,
                      organization);
     DicomWriter::Put(d, DCM_DimensionOrganizationType, plan.GetTimePointCount() > 1 ? "3D_TEMPORAL" : "3D");
@@ -142,10 +142,41 @@ namespace NiftiToDicom
   }
 
 
+  Concatenation MultiFrameIod::GetConcatenation(const SeriesPlan& plan) const
+  {
+    const uint64_t frameBytes = GetFrameBytes(plan);
+    // Only IODs that split list their frames here (a Segmentation's scan of the labels is costly)
+    const int64_t frames = frameBytes == 0 ? 1 : static_cast<int64_t>(ListFrames(plan)->frames.size());
+    return Concatenation(frames, frameBytes, plan.GetOptions().limits.maximumInstanceBytes, plan.GetSliceCount());
+  }
+
+
+  void MultiFrameIod::WriteConcatenation(DcmDataset& d, const SeriesPlan& plan, const Concatenation& concatenation,
+                                         int64_t piece)
+  {
+    // Multi-frame Functional Groups module (C.7.6.16), Type 1C: the frames of
+    // the whole object keep their numbers, "offset + frame in this piece"
+    DicomWriter::Put(d, DCM_ConcatenationUID, plan.GetConcatenationUid());
+    DicomWriter::Put(d, DCM_SOPInstanceUIDOfConcatenationSource, plan.GetConcatenationSourceUid());
+    DicomWriter::PutUint16(d, DCM_InConcatenationNumber, piece + 1);
+    DicomWriter::PutUint16(d, DCM_InConcatenationTotalNumber, concatenation.GetPieceCount());
+    d.putAndInsertUint32(DCM_ConcatenationFrameOffsetNumber, static_cast<Uint32>(concatenation.GetFirstFrame(piece)));
+  }
+
+
   void MultiFrameIod::BuildInstance(std::string& file, std::string& scratch, const SeriesPlan& plan,
                                     int64_t index) const
   {
     const std::unique_ptr<FrameLayout> layout = ListFrames(plan);
+    const Concatenation concatenation = GetConcatenation(plan);
+    if (concatenation.IsSplit())
+    {
+      // This piece's frames only; the dimension index values stay those of the whole object
+      const int64_t first = concatenation.GetFirstFrame(index);
+      const int64_t count = concatenation.GetFrameCount(index);
+      layout->frames.erase(layout->frames.begin() + first + count, layout->frames.end());
+      layout->frames.erase(layout->frames.begin(), layout->frames.begin() + first);
+    }
 
     DcmFileFormat fileFormat;
     DcmDataset& d = *fileFormat.getDataset();
@@ -160,8 +191,12 @@ namespace NiftiToDicom
     Modules::WriteCommonInstanceReference(d, plan);
 
     // Multi-frame Functional Groups and the image size
-    DicomWriter::Put(d, DCM_InstanceNumber, "1");
+    DicomWriter::Put(d, DCM_InstanceNumber, std::to_string(index + 1));
     DicomWriter::Put(d, DCM_NumberOfFrames, std::to_string(layout->frames.size()));
+    if (concatenation.IsSplit())
+    {
+      WriteConcatenation(d, plan, concatenation, index);
+    }
     DicomWriter::PutUint16(d, DCM_Rows, plan.GetGeometry().GetRows());
     DicomWriter::PutUint16(d, DCM_Columns, plan.GetGeometry().GetColumns());
 

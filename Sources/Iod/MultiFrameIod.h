@@ -3,6 +3,7 @@
 #include "Iod/FrameLayout.h"
 #include "Iod/InstanceFactory.h"
 #include "Iod/SidecarPlacement.h"
+#include "Plan/Concatenation.h"
 
 #include <dcmtk/dcmdata/dctagkey.h>
 #include <dcmtk/ofstd/oftypes.h>
@@ -16,10 +17,12 @@ class DcmItem;
 
 namespace NiftiToDicom
 {
-  // The whole series in one "enhanced" multi-frame instance (PS3.3 C.7.6.16
-  // functional groups, C.7.6.17 dimensions). This base writes the modules
-  // all such IODs share; each subclass adds its image module, its
-  // functional groups and its pixels.
+  // The whole series in one "enhanced" multi-frame object (PS3.3 C.7.6.16
+  // functional groups, C.7.6.17 dimensions): one instance, or, beyond
+  // SeriesLimits::maximumInstanceBytes of pixels, a concatenation whose
+  // instances ("pieces") are the converter's instances, each built with its
+  // frames only. This base writes the modules all such IODs share; each
+  // subclass adds its image module, its functional groups and its pixels.
   class MultiFrameIod : public IInstanceFactory
   {
   protected:
@@ -77,7 +80,18 @@ namespace NiftiToDicom
 
     virtual void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const = 0;
 
+    // Bytes of the pixels of one frame; 0 (default): never a concatenation
+    virtual uint64_t GetFrameBytes(const SeriesPlan& plan) const
+    {
+      return 0;
+    }
+
   private:
+    Concatenation GetConcatenation(const SeriesPlan& plan) const;
+
+    static void WriteConcatenation(DcmDataset& dataset, const SeriesPlan& plan, const Concatenation& concatenation,
+                                   int64_t piece);
+
     void WriteDimensions(DcmDataset& dataset, const SeriesPlan& plan) const;
 
     void WriteSharedGroups(DcmDataset& dataset, const SeriesPlan& plan) const;
@@ -85,9 +99,15 @@ namespace NiftiToDicom
     void WritePerFrameGroups(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const;
 
   public:
+    // The pieces of the concatenation (1: not split)
     int64_t GetInstanceCount(const SeriesPlan& plan) const override
     {
-      return 1;
+      return GetConcatenation(plan).GetPieceCount();
+    }
+
+    bool IsBuiltOneAtATime(const SeriesPlan& plan) const override
+    {
+      return GetConcatenation(plan).IsSplit();
     }
 
     void BuildInstance(std::string& file, std::string& scratch, const SeriesPlan& plan,

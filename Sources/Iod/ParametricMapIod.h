@@ -17,5 +17,12 @@ namespace NiftiToDicom
       return true;
     }
     void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+
+    // Float or Double Float Pixel Data
+    uint64_t GetFrameBytes(const SeriesPlan& plan) const override
+    {
+      return static_cast<uint64_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns()) *
+        (plan.GetOptions().doublePrecision ? 8 : 4);
+    }
   };
 }

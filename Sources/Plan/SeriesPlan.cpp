@@ -78,6 +78,9 @@ namespace NiftiToDicom
     seriesInstanceUid_(options_.seriesInstanceUid.empty() ? DicomUid::Generate() : options_.seriesInstanceUid),
     frameOfReferenceUid_(options_.hasReference && options_.reference.sameFrameOfReference ?
                          options_.reference.frameOfReferenceUid : DicomUid::Generate()),
+    dimensionOrganizationUid_(DicomUid::Generate()),
+    concatenationUid_(DicomUid::Generate()),
+    concatenationSourceUid_(DicomUid::Generate()),
     repetitionTimeMs_(0),
     inversionTimeAllowed_(false)
   {

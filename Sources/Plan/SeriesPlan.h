@@ -25,6 +25,9 @@ namespace NiftiToDicom
     std::unique_ptr<PixelEncoder> encoder_;   // classic images only
     std::string               seriesInstanceUid_;
     std::string               frameOfReferenceUid_;
+    std::string               dimensionOrganizationUid_;
+    std::string               concatenationUid_;
+    std::string               concatenationSourceUid_;
     std::string               seriesDescription_;
     std::string               derivationDescription_;
     std::string               creationDate_;
@@ -47,6 +50,12 @@ namespace NiftiToDicom
     const PixelEncoder& GetEncoder() const;
     const std::string& GetSeriesInstanceUid() const { return seriesInstanceUid_; }
     const std::string& GetFrameOfReferenceUid() const { return frameOfReferenceUid_; }
+    // The same in every piece of a multi-frame object split into a concatenation
+    const std::string& GetDimensionOrganizationUid() const { return dimensionOrganizationUid_; }
+    const std::string& GetConcatenationUid() const { return concatenationUid_; }
+    // The SOP Instance UID the object would have as one instance: no such
+    // instance is stored, as when a scanner splits an object to send it
+    const std::string& GetConcatenationSourceUid() const { return concatenationSourceUid_; }
     const std::string& GetSeriesDescription() const { return seriesDescription_; }
     const std::string& GetDerivationDescription() const { return derivationDescription_; }
     const std::string& GetCreationDate() const { return creationDate_; }
