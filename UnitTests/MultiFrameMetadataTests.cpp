@@ -64,12 +64,6 @@ namespace
     return shared == nullptr ? nullptr : GetItem(*shared, group);
   }
 
-  std::string SharedValue(DcmDataset& d, const DcmTagKey& group, const DcmTagKey& tag)
-  {
-    DcmItem* item = SharedGroup(d, group);
-    return item == nullptr ? "<no group>" : GetString(*item, tag);
-  }
-
   double FirstDecimal(DcmDataset& d, const DcmTagKey& group, const DcmTagKey& tag)
   {
     DcmItem* item = SharedGroup(d, group);
