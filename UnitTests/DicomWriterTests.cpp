@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace NiftiToDicom;
 
 namespace
@@ -123,4 +125,82 @@ TEST(DicomWriter, WritePart10GivesAFileDcmtkReads)
   ASSERT_TRUE(read.getMetaInfo()->findAndGetOFString(DCM_MediaStorageSOPInstanceUID, instance).good());
   EXPECT_EQ("1.2.3.4", std::string(instance.c_str()));
   EXPECT_EQ(EXS_LittleEndianExplicit, read.getDataset()->getOriginalXfer());
+}
+
+
+namespace
+{
+  void FillDataset(DcmFileFormat& file)
+  {
+    DicomWriter::Put(*file.getDataset(), DCM_SOPClassUID, "1.2.840.10008.5.1.4.1.1.4.1");
+    DicomWriter::Put(*file.getDataset(), DCM_SOPInstanceUID, "1.2.3.4.5");
+    DicomWriter::Put(*file.getDataset(), DCM_PatientName, "Doe^Jane");
+    DicomWriter::Put(DicomWriter::AppendItem(*file.getDataset(), DCM_SharedFunctionalGroupsSequence),
+                     DCM_ImageType, "DERIVED");
+    DicomWriter::PutUint16(*file.getDataset(), DCM_Rows, 3);
+  }
+}
+
+
+TEST(DicomWriter, PixelsWrittenAfterTheDatasetGiveTheBytesOfDcmtk)
+{
+  // 14 bytes of 16-bit pixels (OW) and 16 bytes of float32 values (OF):
+  // the file must be the very file DCMTK writes with the element inserted
+  const uint8_t pixels[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 255 };
+  const float values[] = { 1.5f, -2.25f, 1e30f, 0.0f };
+
+  for (int vr = 0; vr < 2; vr++)
+  {
+    const bool floats = (vr == 1);
+    const uint8_t* source = floats ? reinterpret_cast<const uint8_t*>(values) : pixels;
+    const size_t bytes = floats ? sizeof(values) : sizeof(pixels);
+
+    DcmFileFormat expectedFile;
+    FillDataset(expectedFile);
+    if (floats)
+    {
+      ASSERT_TRUE(expectedFile.getDataset()->putAndInsertFloat32Array(
+                    DCM_FloatPixelData, values, sizeof(values) / sizeof(float)).good());
+    }
+    else
+    {
+      ASSERT_TRUE(expectedFile.getDataset()->putAndInsertUint16Array(
+                    DCM_PixelData, reinterpret_cast<const Uint16*>(pixels), sizeof(pixels) / 2).good());
+    }
+    std::string expected;
+    DicomWriter::WritePart10(expected, expectedFile);
+
+    DcmFileFormat file;
+    FillDataset(file);
+    const DicomWriter::PixelElement element = { floats ? DCM_FloatPixelData : DCM_PixelData,
+                                                floats ? EVR_OF : EVR_OW, bytes };
+    std::string target = "previous content of the reused buffer";
+    DicomWriter::WritePart10(target, file, element, [&](uint8_t* p)
+    {
+      memcpy(p, source, bytes);
+    });
+    EXPECT_EQ(expected.size(), target.size());
+    EXPECT_TRUE(expected == target) << (floats ? "OF" : "OW");
+  }
+}
+
+
+TEST(DicomWriter, PixelsAfterTheDatasetMustComeLast)
+{
+  DcmFileFormat file;
+  FillDataset(file);
+  ASSERT_TRUE(file.getDataset()->insertEmptyElement(DCM_DataSetTrailingPadding).good());
+  const DicomWriter::PixelElement element = { DCM_PixelData, EVR_OW, 2 };
+  std::string target;
+  bool filled = false;
+  EXPECT_CONVERSION_ERROR(DicomWriter::WritePart10(target, file, element, [&](uint8_t*) { filled = true; }),
+                          Internal, "(fffc,fffc)");
+  EXPECT_FALSE(filled);
+
+  DcmFileFormat odd;
+  FillDataset(odd);
+  const DicomWriter::PixelElement oddElement = { DCM_PixelData, EVR_OW, 3 };
+  EXPECT_CONVERSION_ERROR(DicomWriter::WritePart10(target, odd, oddElement, [&](uint8_t*) { filled = true; }),
+                          Internal, "3 bytes");
+  EXPECT_FALSE(filled);
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -163,6 +164,12 @@ namespace
         EXPECT_EQ(0, encoder.GetRescaleIntercept());
         EXPECT_EQ(0, encoder.GetNonFiniteCount());
         ExpectEncoded(encoder, SMALL, values, 0, 0, 0);
+
+        // The range of the values (both ends are in the volume), whether
+        // scanned byte-swapped or not, gives the window
+        EXPECT_EQ(static_cast<double>(lo) / 2 + static_cast<double>(hi) / 2, encoder.GetWindowCenter());
+        EXPECT_EQ(std::max(static_cast<double>(hi - lo), 1.0), encoder.GetWindowWidth());
+        EXPECT_EQ(lo < 0 || (datatype == DT_INT8 || datatype == DT_INT16), encoder.IsSigned());
       }
     }
   }

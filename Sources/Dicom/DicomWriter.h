@@ -5,6 +5,8 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 class DcmFileFormat;
@@ -32,5 +34,24 @@ namespace NiftiToDicom
     // values an explicit 16-bit length cannot hold (RT contours over 64 KB)
     static void WritePart10(std::string& target, DcmFileFormat& file,
                             E_TransferSyntax syntax = EXS_LittleEndianExplicit);
+
+    // A pixel element (OB, OW, OF or OD: a 32-bit length) of "bytes" bytes
+    struct PixelElement
+    {
+      DcmTagKey  tag;
+      DcmEVR     vr;
+      uint64_t   bytes;
+    };
+
+    // Receives the address where the element's "bytes" bytes go
+    typedef std::function<void(uint8_t* target)> PixelFiller;
+
+    // Little Endian Explicit Part-10 file of "file" followed by "pixels",
+    // whose value "fill" writes straight into "target": the same bytes as
+    // the element inserted into the dataset, without DCMTK's copy of the
+    // pixels nor the copy of that copy into "target". The element must come
+    // last, after every element of the dataset.
+    static void WritePart10(std::string& target, DcmFileFormat& file, const PixelElement& pixels,
+                            const PixelFiller& fill);
   };
 }

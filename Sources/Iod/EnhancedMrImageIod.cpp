@@ -67,26 +67,26 @@ namespace NiftiToDicom
   }
 
 
-  void EnhancedMrImageIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  bool EnhancedMrImageIod::GetPixelElement(DicomWriter::PixelElement& element, const SeriesPlan& plan,
+                                           const FrameLayout& layout) const
+  {
+    const uint64_t frameBytes = static_cast<uint64_t>(plan.GetGeometry().GetRows()) *
+      static_cast<uint64_t>(plan.GetGeometry().GetColumns()) * 2;
+    element.tag = DCM_PixelData;
+    element.vr = EVR_OW;
+    element.bytes = frameBytes * layout.frames.size();
+    return true;
+  }
+
+
+  void EnhancedMrImageIod::WritePixels(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout) const
   {
     const PixelEncoder& encoder = plan.GetEncoder();
-    const size_t frameSize = static_cast<size_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns());
-
-    std::unique_ptr<DcmPixelData> element(new DcmPixelData(DCM_PixelData));
-    element->setVR(EVR_OW);
-    Uint16* pixels = nullptr;
-    if (element->createUint16Array(static_cast<unsigned long>(frameSize * layout.frames.size()), pixels).bad())
-    {
-      throw ConversionError(ErrorKind::Internal, "Cannot allocate the Pixel Data");
-    }
-
-    std::string slice;
+    const size_t frameBytes = static_cast<size_t>(plan.GetGeometry().GetRows() * plan.GetGeometry().GetColumns()) * 2;
     for (const Frame& frame : layout.frames)
     {
-      encoder.EncodeSlice(slice, frame.k, frame.t);
-      memcpy(pixels, slice.data(), frameSize * 2);
-      pixels += frameSize;
+      encoder.EncodeSlice(target, frame.k, frame.t);
+      target += frameBytes;
     }
-    d.insert(element.release(), true);
   }
 }

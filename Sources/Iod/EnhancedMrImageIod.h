@@ -22,7 +22,9 @@ namespace NiftiToDicom
     {
       return true;
     }
-    void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const override;
+    bool GetPixelElement(DicomWriter::PixelElement& element, const SeriesPlan& plan,
+                         const FrameLayout& layout) const override;
+    void WritePixels(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout) const override;
 
     // 16 bits a pixel
     uint64_t GetFrameBytes(const SeriesPlan& plan) const override

@@ -1,5 +1,6 @@
 #include "Iod/MultiFrameIod.h"
 
+#include "Common/ConversionError.h"
 #include "Dicom/Codes.h"
 #include "Dicom/DicomUid.h"
 #include "Dicom/DicomValues.h"
@@ -142,6 +143,12 @@ namespace NiftiToDicom
   }
 
 
+  void MultiFrameIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
+    throw ConversionError(ErrorKind::Internal, "This multi-frame IOD writes no Pixel Data element");
+  }
+
+
   Concatenation MultiFrameIod::GetConcatenation(const SeriesPlan& plan) const
   {
     const uint64_t frameBytes = GetFrameBytes(plan);
@@ -208,7 +215,18 @@ namespace NiftiToDicom
 
     plan.GetOptions().tags.ApplyTo(d);
 
-    AddPixelData(d, plan, *layout);
-    DicomWriter::WritePart10(file, fileFormat);
+    DicomWriter::PixelElement pixels;
+    if (GetPixelElement(pixels, plan, *layout))
+    {
+      DicomWriter::WritePart10(file, fileFormat, pixels, [&](uint8_t* target)
+      {
+        WritePixels(target, plan, *layout);
+      });
+    }
+    else
+    {
+      AddPixelData(d, plan, *layout);
+      DicomWriter::WritePart10(file, fileFormat);
+    }
   }
 }

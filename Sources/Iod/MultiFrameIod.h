@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Dicom/DicomWriter.h"
 #include "Iod/FrameLayout.h"
 #include "Iod/InstanceFactory.h"
 #include "Iod/SidecarPlacement.h"
@@ -78,7 +79,26 @@ namespace NiftiToDicom
 
     virtual std::vector<Uint32> GetDimensionIndexValues(const SeriesPlan& plan, const Frame& frame) const;
 
-    virtual void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const = 0;
+    // The pixels as an element of the dataset (default: refused, for the
+    // IODs that write them with WritePixels instead)
+    virtual void AddPixelData(DcmDataset& dataset, const SeriesPlan& plan, const FrameLayout& layout) const;
+
+    // IODs whose pixels are one plain array (Enhanced MR, Parametric Map)
+    // describe their element here and write its value with WritePixels,
+    // straight into the file after the dataset: the pixels of a large object
+    // are written once, not in a DCMTK element and then copied to the file.
+    // Default: false, the pixels are added by AddPixelData.
+    virtual bool GetPixelElement(DicomWriter::PixelElement& element, const SeriesPlan& plan,
+                                 const FrameLayout& layout) const
+    {
+      return false;
+    }
+
+    // The element's value into "target", which holds element.bytes bytes
+    // (no alignment: unaligned values are written with memcpy)
+    virtual void WritePixels(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout) const
+    {
+    }
 
     // Bytes of the pixels of one frame; 0 (default): never a concatenation
     virtual uint64_t GetFrameBytes(const SeriesPlan& plan) const

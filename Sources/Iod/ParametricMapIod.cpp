@@ -10,13 +10,12 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
-#include <dcmtk/dcmdata/dcvrod.h>
-#include <dcmtk/dcmdata/dcvrof.h>
 
 #include <nifti2_io.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -122,24 +121,38 @@ namespace NiftiToDicom
       }
     }
 
-    // The values of the frames, one after the other, into "values"
+    // The values of the frames, one after the other, into "target" (of no
+    // particular alignment)
     template <typename Value>
-    void CopyValues(Value* values, const SeriesPlan& plan, const FrameLayout& layout)
+    void CopyValues(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout)
     {
       const VoxelReader reader(plan.GetVolume());
       std::vector<double> row;
+      std::vector<Value> values;
       for (const Frame& frame : layout.frames)
       {
         for (int64_t r = 0; r < plan.GetGeometry().GetRows(); r++)
         {
           reader.ReadDicomRow(row, r, frame.k, frame.t);
-          for (double v : row)
-          {
-            *values++ = static_cast<Value>(v);
-          }
+          values.assign(row.begin(), row.end());
+          memcpy(target, values.data(), values.size() * sizeof(Value));
+          target += values.size() * sizeof(Value);
         }
       }
     }
+  }
+
+
+  void ParametricMapIod::GetRange(double& minValue, double& maxValue, const SeriesPlan& plan) const
+  {
+    std::lock_guard<std::mutex> lock(rangeMutex_);
+    if (rangePlan_ != &plan)
+    {
+      FiniteRange(minValue_, maxValue_, plan);
+      rangePlan_ = &plan;
+    }
+    minValue = minValue_;
+    maxValue = maxValue_;
   }
 
 
@@ -185,7 +198,7 @@ namespace NiftiToDicom
     DicomWriter::Put(transformation, DCM_RescaleType, "US");
 
     double minValue, maxValue;
-    FiniteRange(minValue, maxValue, plan);
+    GetRange(minValue, maxValue, plan);
     WriteVoiLut(shared, plan, minValue, maxValue);
     WriteRealWorldValueMapping(shared, plan, minValue, maxValue);
 
@@ -193,33 +206,25 @@ namespace NiftiToDicom
   }
 
 
-  void ParametricMapIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
+  bool ParametricMapIod::GetPixelElement(DicomWriter::PixelElement& element, const SeriesPlan& plan,
+                                         const FrameLayout& layout) const
   {
-    const Uint32 count = static_cast<Uint32>(layout.frames.size() * plan.GetGeometry().GetRows() *
-                                             plan.GetGeometry().GetColumns());
+    element.tag = plan.GetOptions().doublePrecision ? DCM_DoubleFloatPixelData : DCM_FloatPixelData;
+    element.vr = plan.GetOptions().doublePrecision ? EVR_OD : EVR_OF;
+    element.bytes = GetFrameBytes(plan) * layout.frames.size();
+    return true;
+  }
 
-    // Written straight into DCMTK's buffer: no second copy of the volume
+
+  void ParametricMapIod::WritePixels(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout) const
+  {
     if (plan.GetOptions().doublePrecision)
     {
-      std::unique_ptr<DcmOtherDouble> element(new DcmOtherDouble(DCM_DoubleFloatPixelData));
-      Float64* values = nullptr;
-      if (element->createFloat64Array(count, values).bad())
-      {
-        throw ConversionError(ErrorKind::Internal, "Cannot allocate the Double Float Pixel Data");
-      }
-      CopyValues(values, plan, layout);
-      d.insert(element.release(), true);
+      CopyValues<Float64>(target, plan, layout);
     }
     else
     {
-      std::unique_ptr<DcmOtherFloat> element(new DcmOtherFloat(DCM_FloatPixelData));
-      Float32* values = nullptr;
-      if (element->createFloat32Array(count, values).bad())
-      {
-        throw ConversionError(ErrorKind::Internal, "Cannot allocate the Float Pixel Data");
-      }
-      CopyValues(values, plan, layout);
-      d.insert(element.release(), true);
+      CopyValues<Float32>(target, plan, layout);
     }
   }
 }

@@ -34,6 +34,56 @@ namespace NiftiToDicom
       return minValue >= -32768 && maxValue <= 32767;
     }
 
+    // Range of one row of 8- or 16-bit integers, merged into minStored and maxStored
+    template <typename T>
+    void ScanSmallIntegers(double& minStored, double& maxStored, const uint8_t* row, int64_t width, bool swap)
+    {
+      if (width <= 0)
+      {
+        return;
+      }
+      int32_t lowest = std::numeric_limits<int32_t>::max();
+      int32_t highest = std::numeric_limits<int32_t>::min();
+      if (swap)
+      {
+        for (int64_t i = 0; i < width; i++)
+        {
+          const int32_t value = ReadVoxel<T>(row + i * sizeof(T), true);
+          lowest = std::min(lowest, value);
+          highest = std::max(highest, value);
+        }
+      }
+      else
+      {
+        for (int64_t i = 0; i < width; i++)
+        {
+          T value;
+          memcpy(&value, row + i * sizeof(T), sizeof(T));
+          lowest = std::min<int32_t>(lowest, value);
+          highest = std::max<int32_t>(highest, value);
+        }
+      }
+      minStored = std::min(minStored, static_cast<double>(lowest));
+      maxStored = std::max(maxStored, static_cast<double>(highest));
+    }
+
+    // One row of integers stored as they are (the two's complement of int16
+    // pixels is their uint16 bit pattern): no floating point on this path
+    template <typename T>
+    void EncodeStoredIntegers(uint8_t* output, const uint8_t* source, int64_t width, bool swap)
+    {
+      if (sizeof(T) == 2 && !swap)
+      {
+        memcpy(output, source, static_cast<size_t>(width) * 2);
+        return;
+      }
+      for (int64_t c = 0; c < width; c++)
+      {
+        const uint16_t bits = static_cast<uint16_t>(static_cast<int32_t>(ReadVoxel<T>(source + c * sizeof(T), swap)));
+        memcpy(output + c * 2, &bits, 2);
+      }
+    }
+
     std::string Describe(double value)
     {
       std::ostringstream s;
@@ -68,6 +118,11 @@ namespace NiftiToDicom
     bool allIntegral = true;
     nonFiniteCount_ = 0;
 
+    // Integers of at most 16 bits always fit the pixels as they are stored
+    // (ChooseRepresentation then needs neither allIntegral nor a real value):
+    // their range is all the scan needs, in integer arithmetic
+    constexpr bool SMALL_INTEGERS = std::is_integral<T>::value && sizeof(T) <= 2;
+
     const int64_t width = volume_.GetWidth();
     for (int64_t t = 0; t < volume_.GetTimePoints(); t++)
     {
@@ -76,6 +131,11 @@ namespace NiftiToDicom
         for (int64_t j = 0; j < volume_.GetHeight(); j++)
         {
           const uint8_t* row = volume_.GetRow(j, k, t);
+          if (SMALL_INTEGERS)
+          {
+            ScanSmallIntegers<T>(minStored, maxStored, row, width, swap);
+            continue;
+          }
           for (int64_t i = 0; i < width; i++)
           {
             const double stored = static_cast<double>(ReadVoxel<T>(row + i * sizeof(T), swap));
@@ -246,6 +306,11 @@ namespace NiftiToDicom
       // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
       const uint8_t* source = volume_.GetRow(height - 1 - r, k, t);
       uint8_t* output = target + r * width * 2;
+      if (mode_ == Mode::StoredIntegers)
+      {
+        EncodeStoredIntegers<T>(output, source, width, swap);
+        continue;
+      }
 
       for (int64_t c = 0; c < width; c++)
       {
@@ -280,8 +345,12 @@ namespace NiftiToDicom
   void PixelEncoder::EncodeSlice(std::string& target, int64_t k, int64_t t) const
   {
     target.resize(static_cast<size_t>(volume_.GetWidth() * volume_.GetHeight() * 2));
-    uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
+    EncodeSlice(reinterpret_cast<uint8_t*>(&target[0]), k, t);
+  }
 
+
+  void PixelEncoder::EncodeSlice(uint8_t* output, int64_t k, int64_t t) const
+  {
     VisitVoxelType(volume_.GetHeader().datatype, [this, output, k, t](auto tag)
     {
       EncodeRows<typename decltype(tag)::Type>(output, k, t);

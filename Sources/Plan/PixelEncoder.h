@@ -97,6 +97,9 @@ namespace NiftiToDicom
     // Rows x Columns little-endian 16-bit pixels of slice k, volume t
     void EncodeSlice(std::string& target, int64_t k, int64_t t) const;
 
+    // The same into "target", which holds Rows x Columns x 2 bytes
+    void EncodeSlice(uint8_t* target, int64_t k, int64_t t) const;
+
     const std::vector<std::string>& GetWarnings() const
     {
       return warnings_;

@@ -1,5 +1,7 @@
 #include "Request/Base64.h"
 
+#include "Common/LargeBuffer.h"
+
 #include <cstdint>
 
 namespace NiftiToDicom
@@ -47,6 +49,7 @@ namespace NiftiToDicom
       }
     } table;
 
+    ReserveLargeBuffer(target, DecodedSizeBound(end - begin));
     target.resize(DecodedSizeBound(end - begin));
     uint8_t* output = reinterpret_cast<uint8_t*>(&target[0]);
     const uint8_t* p = reinterpret_cast<const uint8_t*>(begin);
