@@ -24,7 +24,7 @@ import pytest
 
 import dicom_tools
 from conftest import new_parent_study, start_extra_server, stop_extra_server, write_large_nifti
-from orthanc_harness import JobWatch, MemorySampler, RestClient
+from orthanc_harness import HarnessError, JobWatch, MemorySampler, OrthancServer, RestClient
 from test_concatenation import reassemble
 
 MB = 1024 * 1024
@@ -231,3 +231,25 @@ def test_enhanced_mr_pieces_from_gzip_in_bounded_memory(server, nifti, root):
 
     server.delete_ok("/series/%s" % content["ID"])
     server.delete_ok("/nifti/uploads/%s" % upload)
+
+
+def test_unusable_temporary_directory_stops_the_plugin(root):
+    """A TemporaryDirectory that does not exist, or is a file, is named at start-up, not at the first .nii.gz."""
+    not_a_directory = os.path.join(root, "a-file")
+    with open(not_a_directory, "w") as f:
+        f.write("x")
+    for directory in (os.path.join(root, "absent"), not_a_directory):
+        s = OrthancServer(extra_config={"NiftiToDicom": {"TemporaryDirectory": directory}}, verbose=False,
+                          workdir=os.path.join(root, "orthanc-bad-temporary"), start_timeout=30)
+        try:
+            with pytest.raises(HarnessError):
+                s.start()
+            assert not s.is_running()
+            with open(s.log_path, encoding="utf-8", errors="replace") as f:
+                log = f.read()
+            assert ('NIfTI-to-DICOM: cannot start: The configuration option NiftiToDicom.TemporaryDirectory names "%s", '
+                    'which is not an existing directory' % directory) in log, log[-3000:]
+        finally:
+            if s.is_running():
+                s.stop()
+            shutil.rmtree(s.workdir, ignore_errors=True)
