@@ -6,8 +6,8 @@ unlinked temporary file), so its peak RSS during an import rises by a fraction o
 The series come back exactly: the Classic series through dcm2niix (a sample of whole volumes, compared in world
 space), the concatenation through test_concatenation's independent pydicom reader, voxel by voxel.
 
-Contract: README.md, "Big files" (how files are read), "Uploads in parts" and "Configuration"
-(TemporaryDirectory, MaximumInstanceSize).
+Contract: README.md, "Configuration" (the paragraph on memory: how files are read; TemporaryDirectory,
+MaximumInstanceSize) and "Uploads in parts".
 """
 
 import gzip
