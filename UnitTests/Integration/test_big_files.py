@@ -46,13 +46,15 @@ def root(tmp_path_factory):
 def server(root):
     temporary = os.path.join(root, "inflated")
     os.makedirs(temporary)
+    os.makedirs(os.path.join(root, "allowed"))
     # Orthanc 1.10 keeps the files it last wrote in a cache of its own (MaximumStorageCacheSize, 128 MB by
     # default), whatever wrote them: a Classic import fills it as Orthanc's own ingest of the series would. Off
     # here, so that the peak measured is what the plugin holds.
     s = start_extra_server(root, "big", {"MaximumStorageCacheSize": 0, "NiftiToDicom": {
         "MaximumUploadSize": 400, "MaximumVolumeSize": 400, "MaximumPartSize": PART_MB,
         "MaximumInstanceSize": PIECE_MB, "ConversionThreads": 2,
-        "UploadDirectory": os.path.join(root, "uploads"), "TemporaryDirectory": temporary}})
+        "UploadDirectory": os.path.join(root, "uploads"), "TemporaryDirectory": temporary,
+        "AllowedDirectories": [os.path.join(root, "allowed")]}})
     s.temporary = temporary
     yield s
     stop_extra_server(s)
@@ -188,6 +190,30 @@ def test_classic_from_parts_in_bounded_memory(server, nifti, root):
     shutil.rmtree(directory)
     server.delete_ok("/series/%s" % content["ID"])
     server.delete_ok("/nifti/uploads/%s" % upload)
+
+
+def test_file_truncated_during_an_import(server, nifti, root):
+    """The file is read while the series is written: truncated meanwhile by another process, the import fails with
+    409 and a message saying so, keeps nothing, and Orthanc lives on (a mapped file would have killed it)."""
+    path, _ = nifti
+    copy = os.path.join(root, "allowed", "bold.nii")
+    shutil.copyfile(path, copy)
+    study, _ = new_parent_study(server, "TRUNC")
+    r = server.post_json("/nifti/import", {"Path": copy, "ParentStudy": study, "Asynchronous": True})
+    assert r.status == 200, r.describe()
+    watch = JobWatch(server, r.json()["ID"])
+    job = watch.wait(timeout=300, interval=0.05, until=lambda j: j.get("State") != "Pending" and
+                     j["Content"].get("InstancesStored", 0) > 0)
+    assert job["Content"]["InstancesStored"] < job["Content"]["InstancesCount"] // 2, \
+        "test input: the import should be far from done when the file is cut"
+    os.truncate(copy, os.path.getsize(copy) // 2)
+    job = watch.wait(timeout=300, interval=0.2)
+    assert job["State"] == "Failure", job
+    assert job["Content"]["HttpStatus"] == 409, job
+    assert "changed while it was being read: it was truncated" in job["Content"]["Error"], job
+    assert server.alive()
+    assert len(server.get_json("/studies/%s" % study)["Series"]) == 1, "only the parent's own series"
+    os.unlink(copy)
 
 
 def test_enhanced_mr_pieces_from_gzip_in_bounded_memory(server, nifti, root):
