@@ -275,7 +275,8 @@ namespace NiftiToDicomPlugin
     static const char* const KNOWN[] =
     {
       "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
-      "TemporaryDirectory", "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
+      "TemporaryDirectory", "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames",
+      "MaximumSegments",
       "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize", "NodeName",
       "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
     };

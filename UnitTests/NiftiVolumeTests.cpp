@@ -416,8 +416,9 @@ TEST(NiftiVolume, TemporaryDirectoryIsChecked)
   EXPECT_NO_THROW(TemporaryFile::CheckDirectory(scratch.GetPath(), "NiftiToDicom.TemporaryDirectory"));
   EXPECT_TRUE(scratch.List().empty());
 
-  EXPECT_CONVERSION_ERROR(TemporaryFile::CheckDirectory(scratch.GetPath() + "/absent", "NiftiToDicom.TemporaryDirectory"),
-                          Internal, "NiftiToDicom.TemporaryDirectory names \"" + scratch.GetPath() + "/absent\", "
+  EXPECT_CONVERSION_ERROR(TemporaryFile::CheckDirectory(scratch.GetPath() + "/absent",
+                                                        "NiftiToDicom.TemporaryDirectory"), Internal,
+                          "NiftiToDicom.TemporaryDirectory names \"" + scratch.GetPath() + "/absent\", "
                           "which is not an existing directory");
   const std::string file = scratch.Write("file", "x");
   EXPECT_CONVERSION_ERROR(TemporaryFile::CheckDirectory(file, "NiftiToDicom.TemporaryDirectory"),

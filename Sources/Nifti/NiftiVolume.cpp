@@ -117,8 +117,8 @@ namespace NiftiToDicom
       gzerror(file.Get(), &code);
       if (code == Z_BUF_ERROR)
       {
-        throw ConversionError(ErrorKind::InvalidInput,
-                              "The gzip stream of " + name + " is truncated: the file ends before its compressed data does");
+        throw ConversionError(ErrorKind::InvalidInput, "The gzip stream of " + name +
+                              " is truncated: the file ends before its compressed data does");
       }
       return total;
     }

@@ -273,8 +273,8 @@ def test_unusable_temporary_directory_stops_the_plugin(root):
             assert not s.is_running()
             with open(s.log_path, encoding="utf-8", errors="replace") as f:
                 log = f.read()
-            assert ('NIfTI-to-DICOM: cannot start: The configuration option NiftiToDicom.TemporaryDirectory names "%s", '
-                    'which is not an existing directory' % directory) in log, log[-3000:]
+            assert ('NIfTI-to-DICOM: cannot start: The configuration option NiftiToDicom.TemporaryDirectory '
+                    'names "%s", which is not an existing directory' % directory) in log, log[-3000:]
         finally:
             if s.is_running():
                 s.stop()
