@@ -276,9 +276,8 @@ namespace NiftiToDicomPlugin
     {
       "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "TemporaryDirectory", "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames",
-      "MaximumSegments",
-      "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize", "NodeName",
-      "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
+      "MaximumSegments", "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize",
+      "NodeName", "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
     };
     for (const std::string& member : section.getMemberNames())
     {
