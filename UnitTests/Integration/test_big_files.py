@@ -279,3 +279,10 @@ def test_unusable_temporary_directory_stops_the_plugin(root):
             if s.is_running():
                 s.stop()
             shutil.rmtree(s.workdir, ignore_errors=True)
+
+
+def test_temporary_directory_logged_by_name(server):
+    with open(server.log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert "NiftiToDicom.TemporaryDirectory = %s" % server.temporary in log
+    assert "unknown configuration option NiftiToDicom.TemporaryDirectory" not in log
