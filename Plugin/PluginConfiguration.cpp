@@ -89,6 +89,7 @@ namespace NiftiToDicomPlugin
     maximumVolumeBytes_(static_cast<size_t>(DEFAULT_MAXIMUM_VOLUME_MB) * 1024 * 1024),
     conversionThreads_(DefaultThreads()),
     uploadDirectory_("OrthancStorage/nifti-uploads"),
+    temporaryDirectory_("OrthancStorage/nifti-uploads"),
     uploadExpiration_(3600),
     localAet_("ORTHANC"),
     scuTimeout_(10),
@@ -154,6 +155,21 @@ namespace NiftiToDicomPlugin
     const std::string storage = configuration.get("StorageDirectory", "OrthancStorage").asString();
     result.uploadDirectory_ = section.get("UploadDirectory", storage + "/nifti-uploads").asString();
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadDirectory = " << result.uploadDirectory_;
+
+    // Checked when the plugin starts (PluginServices), once the upload
+    // directory, its default, exists
+    result.temporaryDirectory_ = result.uploadDirectory_;
+    if (section.isMember("TemporaryDirectory"))
+    {
+      const Json::Value& v = section["TemporaryDirectory"];
+      if (!v.isString() || v.asString().empty())
+      {
+        throw std::runtime_error(std::string("The configuration option \"") + SECTION +
+                                 ".TemporaryDirectory\" must be the path of a directory");
+      }
+      result.temporaryDirectory_ = v.asString();
+    }
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".TemporaryDirectory = " << result.temporaryDirectory_;
 
     result.uploadExpiration_ = ReadPositiveInteger(section, "UploadExpiration", 3600);
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadExpiration = " << result.uploadExpiration_ << " s";
@@ -259,9 +275,9 @@ namespace NiftiToDicomPlugin
     static const char* const KNOWN[] =
     {
       "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
-      "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames", "MaximumSegments",
-      "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize", "NodeName",
-      "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
+      "TemporaryDirectory", "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames",
+      "MaximumSegments", "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize",
+      "NodeName", "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
     };
     for (const std::string& member : section.getMemberNames())
     {

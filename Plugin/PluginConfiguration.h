@@ -18,6 +18,7 @@ namespace NiftiToDicomPlugin
     size_t maximumVolumeBytes_;
     unsigned int conversionThreads_;
     std::string uploadDirectory_;
+    std::string temporaryDirectory_;
     unsigned int uploadExpiration_;
     std::vector<std::string> allowedDirectories_;
     NiftiToDicom::SendTo defaultSendTo_;
@@ -63,6 +64,13 @@ namespace NiftiToDicomPlugin
     const std::string& GetUploadDirectory() const
     {
       return uploadDirectory_;
+    }
+
+    // Where a .nii.gz is inflated (into unlinked files) to be read a slice
+    // at a time; the upload directory unless configured
+    const std::string& GetTemporaryDirectory() const
+    {
+      return temporaryDirectory_;
     }
 
     // Seconds

@@ -1,5 +1,7 @@
 #include "PluginServices.h"
 
+#include "Nifti/TemporaryFile.h"
+
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
@@ -24,6 +26,9 @@ namespace NiftiToDicomPlugin
              std::max(1u, std::min({ 60u, configuration.GetUploadExpiration() / 2,
                                      configuration.GetHeartbeatInterval() })))
   {
+    // After the upload store, which creates the upload directory (the default)
+    NiftiToDicom::TemporaryFile::CheckDirectory(configuration.GetTemporaryDirectory(),
+                                                std::string(PluginConfiguration::SECTION) + ".TemporaryDirectory");
   }
 
 

@@ -214,7 +214,7 @@ TEST(GzipInflater, TooLargeNamesTheLimitAndItsOption)
   ASSERT_NE(-1, fd);
   ASSERT_EQ(static_cast<ssize_t>(compressed.size()), write(fd, compressed.data(), compressed.size()));
   close(fd);
-  EXPECT_CONVERSION_ERROR(NiftiVolume::ReadFile(path, "the file", 2 << 20), TooLarge, expected);
+  EXPECT_CONVERSION_ERROR(NiftiVolume::Open(path, "the file", 2 << 20, "/tmp"), TooLarge, expected);
   unlink(path);
 }
 
@@ -240,7 +240,8 @@ TEST(GzipInflater, CompressedNiftiVolume)
     EXPECT_EQ(3, volume.GetTimePoints());
 
     // Voxel (i=2, j=3, k=1, t=2)
-    const uint8_t* row = volume.GetRow(3, 1, 2);
+    const NiftiSlice slice = volume.ReadSlice(1, 2);
+    const uint8_t* row = slice.GetRow(3);
     int16_t v;
     memcpy(&v, row + 2 * 2, 2);
     EXPECT_EQ(values[2 + 6 * (3 + 5 * (1 + 4 * 2))], v);

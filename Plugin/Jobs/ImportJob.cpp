@@ -137,29 +137,28 @@ namespace NiftiToDicomPlugin
   {
     DeleteLeftovers();
 
-    std::string bytes;
+    // Files are read a slice at a time when they are converted, never whole
     switch (request_.source)
     {
       case NiftiSource::Upload:
-        bytes = NiftiVolume::ReadFile(UploadStore::Get().LocateData(request_.upload),
-                                      "upload " + request_.upload +
-                                      (request_.filename.empty() ? std::string() : " (" + request_.filename + ")"),
-                                      configuration_.GetMaximumVolumeBytes());
+        volume_ = NiftiVolume::Open(UploadStore::Get().LocateData(request_.upload),
+                                    "upload " + request_.upload +
+                                    (request_.filename.empty() ? std::string() : " (" + request_.filename + ")"),
+                                    configuration_.GetMaximumVolumeBytes(), configuration_.GetTemporaryDirectory());
         break;
       case NiftiSource::Path:
       {
         // Checked again: the file may have changed since the job was submitted
         const ServerPathPolicy policy(configuration_.GetAllowedDirectories());
-        bytes = NiftiVolume::ReadFile(policy.Resolve(request_.path), "\"" + request_.path + "\"",
-                                      configuration_.GetMaximumVolumeBytes());
+        volume_ = NiftiVolume::Open(policy.Resolve(request_.path), "\"" + request_.path + "\"",
+                                    configuration_.GetMaximumVolumeBytes(), configuration_.GetTemporaryDirectory());
         break;
       }
       default:
-        bytes.swap(request_.nifti);
+        volume_.reset(new NiftiVolume(std::move(request_.nifti), configuration_.GetMaximumVolumeBytes()));
         break;
     }
 
-    volume_.reset(new NiftiVolume(std::move(bytes), configuration_.GetMaximumVolumeBytes()));
     parent_.reset(new ParentStudy(ParentStudyLookup::Find(request_.parentStudy)));
 
     ImportContext context;

@@ -27,7 +27,7 @@ namespace NiftiToDicom
     }
 
     // The label values of DICOM slice k (rows top to bottom), checked
-    void ReadSlice(std::vector<uint16_t>& labels, const VoxelReader& reader, int64_t columns, int64_t rows, int64_t k)
+    void ReadSlice(std::vector<uint16_t>& labels, VoxelReader& reader, int64_t columns, int64_t rows, int64_t k)
     {
       labels.resize(static_cast<size_t>(columns * rows));
       std::vector<double> row;
@@ -70,7 +70,7 @@ namespace NiftiToDicom
       throw ConversionError(ErrorKind::Unsupported, "The slices of the label map are too large to be traced");
     }
 
-    const VoxelReader reader(volume);
+    VoxelReader reader(volume);
     std::map<int64_t, Roi> rois;
     int64_t contours = 0;
     uint64_t bytes = 0;

@@ -27,7 +27,7 @@ namespace NiftiToDicom
 
     void FiniteRange(double& minValue, double& maxValue, const SeriesPlan& plan)
     {
-      const VoxelReader reader(plan.GetVolume());
+      VoxelReader reader(plan.GetVolume());
       const NiftiVolume& volume = plan.GetVolume();
       std::vector<double> row;
       minValue = std::numeric_limits<double>::infinity();
@@ -126,7 +126,7 @@ namespace NiftiToDicom
     template <typename Value>
     void CopyValues(uint8_t* target, const SeriesPlan& plan, const FrameLayout& layout)
     {
-      const VoxelReader reader(plan.GetVolume());
+      VoxelReader reader(plan.GetVolume());
       std::vector<double> row;
       std::vector<Value> values;
       for (const Frame& frame : layout.frames)

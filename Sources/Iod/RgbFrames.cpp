@@ -43,12 +43,14 @@ namespace NiftiToDicom
         bytes[total] = 0;   // even length
       }
 
+      NiftiSlice slice;
       for (const Frame& frame : frames)
       {
+        volume.ReadSlice(slice, frame.k, frame.t);
         for (int64_t r = 0; r < volume.GetHeight(); r++)
         {
           // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
-          memcpy(bytes, volume.GetRow(volume.GetHeight() - 1 - r, frame.k, frame.t), rowBytes);
+          memcpy(bytes, slice.GetRow(volume.GetHeight() - 1 - r), rowBytes);
           bytes += rowBytes;
         }
       }

@@ -67,7 +67,7 @@ namespace NiftiToDicom
       // scan goes: 65535 labels on every slice would otherwise fill this map
       // with millions of nodes before any check
       const SeriesLimits& limits = plan.GetOptions().limits;
-      const VoxelReader reader(volume);
+      VoxelReader reader(volume);
       std::map<int64_t, std::set<int64_t> > slicesOfLabel;
       int64_t frames = 0;
       std::vector<double> row;
@@ -135,7 +135,7 @@ namespace NiftiToDicom
       const bool fractional = (layout.kind == SegmentationKind::Fractional);
       limits.CheckSegments(volume.GetTimePoints());
 
-      const VoxelReader reader(volume);
+      VoxelReader reader(volume);
       std::vector<double> row;
       int64_t frames = 0;
       for (int64_t t = 0; t < volume.GetTimePoints(); t++)
@@ -348,7 +348,7 @@ namespace NiftiToDicom
   void SegmentationIod::AddPixelData(DcmDataset& d, const SeriesPlan& plan, const FrameLayout& layout) const
   {
     const SegmentLayout& segments = dynamic_cast<const SegmentLayout&>(layout);
-    const VoxelReader reader(plan.GetVolume());
+    VoxelReader reader(plan.GetVolume());
     const int64_t rows = plan.GetGeometry().GetRows();
     const int64_t columns = plan.GetGeometry().GetColumns();
     const bool fractional = (segments.kind == SegmentationKind::Fractional);

@@ -285,7 +285,8 @@ namespace NiftiToDicom
       }
     }
 
-    void CheckDimensions(NiftiHeader& header, size_t size, bool checkData)
+    // "fileSize": the bytes of the whole file, of which "size" were read
+    void CheckDimensions(NiftiHeader& header, uint64_t fileSize, bool checkData)
     {
       for (int i = 1; i <= header.dim[0]; i++)
       {
@@ -350,8 +351,8 @@ namespace NiftiToDicom
         return;
       }
 
-      const uint64_t available = (static_cast<uint64_t>(header.voxOffset) <= size) ?
-        size - static_cast<uint64_t>(header.voxOffset) : 0;
+      const uint64_t available = (static_cast<uint64_t>(header.voxOffset) <= fileSize) ?
+        fileSize - static_cast<uint64_t>(header.voxOffset) : 0;
       if (bytes > available)
       {
         std::string shape;
@@ -416,17 +417,27 @@ namespace NiftiToDicom
 
   NiftiHeader NiftiHeader::Parse(const void* data, size_t size)
   {
-    return ParseInternal(data, size, true);
+    return ParseInternal(data, size, size, true);
   }
 
 
   NiftiHeader NiftiHeader::ParseHeaderOnly(const void* data, size_t size)
   {
-    return ParseInternal(data, size, false);
+    return ParseInternal(data, size, size, false);
   }
 
 
-  NiftiHeader NiftiHeader::ParseInternal(const void* data, size_t size, bool checkData)
+  NiftiHeader NiftiHeader::ParseFileStart(const void* data, size_t size, uint64_t fileSize)
+  {
+    if (size > fileSize)
+    {
+      throw ConversionError(ErrorKind::Internal, "More bytes were read than the NIfTI file holds");
+    }
+    return ParseInternal(data, size, fileSize, true);
+  }
+
+
+  NiftiHeader NiftiHeader::ParseInternal(const void* data, size_t size, uint64_t fileSize, bool checkData)
   {
     const uint8_t* bytes = reinterpret_cast<const uint8_t*>(data);
     if (size < 348)
@@ -468,7 +479,7 @@ namespace NiftiToDicom
 
     int swapSize = 0;
     nifti_datatype_sizes(header.datatype, &header.bytesPerVoxel, &swapSize);
-    CheckDimensions(header, size, checkData);
+    CheckDimensions(header, fileSize, checkData);
     CheckExtensions(header, bytes, size);
     CheckSliceSize(header);
     return header;

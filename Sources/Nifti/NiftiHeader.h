@@ -70,7 +70,12 @@ namespace NiftiToDicom
     // first bytes of a file, e.g. to describe an upload.
     static NiftiHeader ParseHeaderOnly(const void* data, size_t size);
 
+    // The checks of Parse() on the first "size" bytes of a file of
+    // "fileSize" bytes (the voxels are read later, from the file): "size"
+    // must reach vox_offset for every extension to be checked.
+    static NiftiHeader ParseFileStart(const void* data, size_t size, uint64_t fileSize);
+
   private:
-    static NiftiHeader ParseInternal(const void* data, size_t size, bool checkData);
+    static NiftiHeader ParseInternal(const void* data, size_t size, uint64_t fileSize, bool checkData);
   };
 }

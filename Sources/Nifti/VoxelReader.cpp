@@ -22,14 +22,23 @@ namespace NiftiToDicom
   VoxelReader::VoxelReader(const NiftiVolume& volume) :
     volume_(volume),
     slope_(volume.GetHeader().HasScaling() ? volume.GetHeader().sclSlope : 1.0),
-    intercept_(volume.GetHeader().HasScaling() ? volume.GetHeader().sclInter : 0.0)
+    intercept_(volume.GetHeader().HasScaling() ? volume.GetHeader().sclInter : 0.0),
+    sliceK_(-1),
+    sliceT_(-1)
   {
   }
 
 
-  void VoxelReader::ReadDicomRow(std::vector<double>& target, int64_t r, int64_t k, int64_t t) const
+  void VoxelReader::ReadDicomRow(std::vector<double>& target, int64_t r, int64_t k, int64_t t)
   {
-    const uint8_t* row = volume_.GetRow(volume_.GetHeight() - 1 - r, k, t);
+    if (k != sliceK_ || t != sliceT_)
+    {
+      sliceK_ = -1;   // a failed read leaves no slice behind
+      volume_.ReadSlice(slice_, k, t);
+      sliceK_ = k;
+      sliceT_ = t;
+    }
+    const uint8_t* row = slice_.GetRow(volume_.GetHeight() - 1 - r);
     const int64_t width = volume_.GetWidth();
     const bool swap = volume_.GetHeader().byteSwapped;
 

@@ -34,7 +34,7 @@ namespace NiftiToDicom
       return minValue >= -32768 && maxValue <= 32767;
     }
 
-    // Range of one row of 8- or 16-bit integers, merged into minStored and maxStored
+    // Range of "width" consecutive 8- or 16-bit integers, merged into minStored and maxStored
     template <typename T>
     void ScanSmallIntegers(double& minStored, double& maxStored, const uint8_t* row, int64_t width, bool swap)
     {
@@ -123,34 +123,34 @@ namespace NiftiToDicom
     // their range is all the scan needs, in integer arithmetic
     constexpr bool SMALL_INTEGERS = std::is_integral<T>::value && sizeof(T) <= 2;
 
-    const int64_t width = volume_.GetWidth();
+    // A slice at a time, in file order (one buffer, reused)
+    const int64_t sliceVoxels = volume_.GetWidth() * volume_.GetHeight();
+    NiftiSlice slice;
     for (int64_t t = 0; t < volume_.GetTimePoints(); t++)
     {
       for (int64_t k = 0; k < volume_.GetDepth(); k++)
       {
-        for (int64_t j = 0; j < volume_.GetHeight(); j++)
+        volume_.ReadSlice(slice, k, t);
+        const uint8_t* voxels = slice.GetData();
+        if (SMALL_INTEGERS)
         {
-          const uint8_t* row = volume_.GetRow(j, k, t);
-          if (SMALL_INTEGERS)
+          ScanSmallIntegers<T>(minStored, maxStored, voxels, sliceVoxels, swap);
+          continue;
+        }
+        for (int64_t i = 0; i < sliceVoxels; i++)
+        {
+          const double stored = static_cast<double>(ReadVoxel<T>(voxels + i * sizeof(T), swap));
+          if (!std::isfinite(stored))
           {
-            ScanSmallIntegers<T>(minStored, maxStored, row, width, swap);
+            nonFiniteCount_++;
             continue;
           }
-          for (int64_t i = 0; i < width; i++)
+          minStored = std::min(minStored, stored);
+          maxStored = std::max(maxStored, stored);
+          if (allIntegral)
           {
-            const double stored = static_cast<double>(ReadVoxel<T>(row + i * sizeof(T), swap));
-            if (!std::isfinite(stored))
-            {
-              nonFiniteCount_++;
-              continue;
-            }
-            minStored = std::min(minStored, stored);
-            maxStored = std::max(maxStored, stored);
-            if (allIntegral)
-            {
-              const double real = slope * stored + inter;
-              allIntegral = (real == std::floor(real));
-            }
+            const double real = slope * stored + inter;
+            allIntegral = (real == std::floor(real));
           }
         }
       }
@@ -301,10 +301,11 @@ namespace NiftiToDicom
     const int64_t width = volume_.GetWidth();
     const int64_t height = volume_.GetHeight();
 
+    const NiftiSlice slice = volume_.ReadSlice(k, t);
     for (int64_t r = 0; r < height; r++)
     {
       // DICOM rows run opposite to NIfTI's j axis (see SeriesGeometry)
-      const uint8_t* source = volume_.GetRow(height - 1 - r, k, t);
+      const uint8_t* source = slice.GetRow(height - 1 - r);
       uint8_t* output = target + r * width * 2;
       if (mode_ == Mode::StoredIntegers)
       {
