@@ -997,7 +997,7 @@
     this.chooseButton.disabled = busy;
     this.dropZone.classList.toggle('nifti-disabled', busy);
     this.options.disabled = busy || state === 'done';
-    show(this.options, state !== 'empty' && state !== 'uploading');
+    show(this.options, state !== 'empty' && state !== 'uploading' && state !== 'interrupted');
     show(this.summary, state !== 'empty' && state !== 'uploading' && this.summaryBody.firstChild !== null);
     show(this.progress, busy || state === 'done' || state === 'interrupted');
     this.importButton.disabled = (state !== 'ready' || !this.studyId || this.getBlocker() !== null);

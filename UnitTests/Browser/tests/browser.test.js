@@ -603,6 +603,10 @@ describe('NIfTI import in a real browser', () => {
       assert.match(message, /The upload of dwi_outage\.nii stopped: Orthanc did not answer after 3 attempts/);
       assert.match(message, /The 2\.0 MB received are kept on the server/);
       assert.equal(await dialog.locator('.nifti-progress-text').textContent(), 'Interrupted at 2.0 MB of 3.0 MB');
+      // Nothing to choose yet: the options and "Import" come with the header, once the file is there
+      assert.equal(await dialog.locator('.nifti-options').isVisible(), false);
+      assert.equal(await dialog.locator('button.nifti-import').isVisible(), false);
+      assert.equal(await dialog.locator('button.nifti-cancel').isEnabled(), true);
       await screenshot('explorer-upload-interrupted.png');
 
       const sessions = await orthanc.get('/nifti/uploads/sessions');
