@@ -566,13 +566,17 @@
       });
     };
 
-    var sendPart = function (offset, attempt) {
-      if (isCancelled()) {
-        return cancelled();
+    // The next part is read and hashed while the previous one travels: { offset, part: a promise of readPart }
+    var prefetched = null;
+
+    // Reads the part at offset; its bytes join the whole-file digest when they are the next ones
+    var readPart = function (offset) {
+      if (prefetched && prefetched.offset === offset) {
+        var ready = prefetched.part;
+        prefetched = null;
+        return ready;
       }
-      if (offset >= file.size) {
-        return Promise.resolve();
-      }
+      prefetched = null;
       var end = Math.min(file.size, offset + state.session.MaximumPartSize);
       return hashUpTo(offset).then(function () {
         return readSlice(file.slice(offset, end));
@@ -583,17 +587,36 @@
           state.hashed = end;
         }
         return partSha256Hex(bytes).then(function (digest) {
-          return { bytes: bytes, digest: digest };
+          return { bytes: bytes, digest: digest, end: end };
         });
-      }).then(function (part) {
+      });
+    };
+
+    var prefetch = function (offset) {
+      if (offset < file.size) {
+        var part = readPart(offset);
+        part.then(null, function () {});   // a failure comes out when the part is used
+        prefetched = { offset: offset, part: part };
+      }
+    };
+
+    var sendPart = function (offset, attempt) {
+      if (isCancelled()) {
+        return cancelled();
+      }
+      if (offset >= file.size) {
+        return Promise.resolve();
+      }
+      return readPart(offset).then(function (part) {
         if (isCancelled()) {
           return cancelled();
         }
+        prefetch(part.end);
         return request('PUT', base + '/' + encodeURIComponent(state.session.ID), new Blob([part.bytes]), {
           headers: { 'X-Part-Offset': String(offset), 'X-Part-SHA256': part.digest,
                      'Content-Type': 'application/octet-stream' },
           onStart: options.onStart,
-          onUploadProgress: function (loaded) { options.onProgress(offset + Math.min(loaded, end - offset)); }
+          onUploadProgress: function (loaded) { options.onProgress(offset + Math.min(loaded, part.end - offset)); }
         });
       }).then(function (answer) {
         state.session = answer;
