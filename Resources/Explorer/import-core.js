@@ -237,8 +237,9 @@
   // server holds one part in memory, and a broken connection costs a part.
   // The smallest MaximumPartSize a server may have, so such a file is always one request.
   var PART_THRESHOLD = 1024 * 1024;
-  var PART_RETRIES = 6;            // attempts of one part after a network error
-  var RETRY_DELAY_MS = 500;        // doubled at each attempt
+  // Attempts of one request after a network error, the first pause (doubled at each attempt): 15.5 s in all.
+  // Exported (NiftiToDicomImport.retryPolicy) for the tests to make it short.
+  var retryPolicy = { attempts: 6, delayMs: 500 };
 
   // SHA-256 (FIPS 180-4), fed piece by piece: crypto.subtle has no
   // incremental digest and exists only on https or localhost, while Orthanc
@@ -365,53 +366,278 @@
     return !error.aborted && (error.status === 0 || error.status === 409 || error.status >= 500);
   }
 
-  // Sends a file as an upload in parts; resolves with the upload (as POST
-  // /nifti/uploads answers it). A part whose request fails is sent again
-  // after a pause that doubles, from the offset the server says it has.
-  // options: onProgress(bytesSent), onStart(xhr), isCancelled(), onSession(id)
+  // ------------------------------------------- resuming an upload in parts later
+
+  // An upload in parts under way is remembered in the browser (localStorage), so that picking the same file again
+  // (after a reload, a closed tab or an outage longer than the retries) continues where the server stopped instead
+  // of from zero. The key is what a browser knows of a file without reading it: the server (the REST root,
+  // resolved, so the Explorer dialog and /nifti/app/ share it), the name, the size and the modification time.
+  var RESUME_PREFIX = 'NiftiToDicom.upload:';
+  var RESUME_MAX_AGE_MS = 7 * 24 * 3600 * 1000;   // an entry without a readable expiry is dropped after this
+  var RESUME_MAX_ENTRIES = 50;                     // beyond it, the oldest entries go
+  // (Times come from new Date().getTime(): Orthanc Explorer loads a library whose Date.now() answers a Date.)
+  var HASH_CHUNK = 8 * 1024 * 1024;                // read at a time to hash again what was sent earlier
+
+  // localStorage may be missing or refuse access (privacy settings): resuming then works within the page only
+  function resumeStorage() {
+    try {
+      return global.localStorage || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function resumeKey(root, file) {
+    var server = String(root);
+    try {
+      server = new URL(root, global.location.href).href;
+    } catch (e) {
+      // an old browser: the root as given
+    }
+    return RESUME_PREFIX + JSON.stringify([server, file.name, file.size, file.lastModified || 0]);
+  }
+
+  // The session's "Expires" ("20261122T153012", UTC) in milliseconds, NaN if unreadable
+  function parseExpires(text) {
+    var m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/.exec(typeof text === 'string' ? text : '');
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
+  }
+
+  function loadResume(key) {
+    var store = resumeStorage();
+    if (!store || !key) {
+      return null;
+    }
+    try {
+      var entry = JSON.parse(store.getItem(key));
+      // The ID goes into a URL: only what the server hands out
+      if (entry && typeof entry.ID === 'string' && /^[0-9A-Za-z_-]{1,64}$/.test(entry.ID)) {
+        return entry;
+      }
+    } catch (e) {
+      // unreadable: forgotten below
+    }
+    forgetResume(key);
+    return null;
+  }
+
+  function saveResume(key, session) {
+    var store = resumeStorage();
+    if (!store || !key) {
+      return;
+    }
+    try {
+      store.setItem(key, JSON.stringify({ ID: session.ID, Expires: session.Expires, Saved: new Date().getTime() }));
+    } catch (e) {
+      // full or refused: this upload resumes within the page only
+    }
+  }
+
+  function forgetResume(key) {
+    var store = resumeStorage();
+    if (store && key) {
+      try {
+        store.removeItem(key);
+      } catch (e) {
+        // nothing to do
+      }
+    }
+  }
+
+  // Drops the entries of sessions the server has surely deleted (their expiry passed; an hour of margin for clocks
+  // that disagree), the unreadable ones, and the oldest beyond RESUME_MAX_ENTRIES
+  function cleanResumeEntries() {
+    var store = resumeStorage();
+    if (!store) {
+      return;
+    }
+    try {
+      var now = new Date().getTime();
+      var kept = [];
+      var keys = [];
+      for (var i = 0; i < store.length; i++) {
+        keys.push(store.key(i));
+      }
+      keys.forEach(function (key) {
+        if (typeof key !== 'string' || key.indexOf(RESUME_PREFIX) !== 0) {
+          return;
+        }
+        var entry = null;
+        try {
+          entry = JSON.parse(store.getItem(key));
+        } catch (e) {
+          entry = null;
+        }
+        var expires = entry ? parseExpires(entry.Expires) : NaN;
+        var saved = entry && typeof entry.Saved === 'number' ? entry.Saved : NaN;
+        if (!entry || typeof entry.ID !== 'string' || !(saved > now - RESUME_MAX_AGE_MS) ||
+            (!isNaN(expires) && expires + 3600 * 1000 < now)) {
+          store.removeItem(key);
+        } else {
+          kept.push({ key: key, saved: saved });
+        }
+      });
+      kept.sort(function (a, b) { return b.saved - a.saved; });
+      kept.slice(RESUME_MAX_ENTRIES).forEach(function (entry) {
+        store.removeItem(entry.key);
+      });
+    } catch (e) {
+      // storage refused: nothing to clean
+    }
+  }
+
+  // What an upload in parts carries from one attempt to the next (a "Resume" keeps it): the session, its key in
+  // localStorage, and the SHA-256 of the file's bytes [0, hashed), which depends on the file only
+  function PartsState() {
+    this.key = null;
+    this.session = null;      // the server's last answer about the session
+    this.whole = new Sha256();
+    this.hashed = 0;
+    this.digest = null;       // the whole file's, once computed (Sha256.hex ends the digest)
+    this.cancelled = false;   // set by a "Cancel": the session is then deleted
+  }
+
+  // Deletes a session and forgets it (best effort: an unfinished session expires on the server anyway)
+  function discardSession(root, state) {
+    if (state.session) {
+      request('DELETE', root + 'nifti/uploads/sessions/' + encodeURIComponent(state.session.ID)).then(null,
+                                                                                                     function () {});
+      state.session = null;
+    }
+    forgetResume(state.key);
+  }
+
+  // Sends a file as an upload in parts; resolves with the upload (as POST /nifti/uploads answers it). A part whose
+  // request fails is sent again after a pause that doubles, from the offset the server says it has. After
+  // retryPolicy.attempts failures in a row the promise fails with that (transient) error and options.state keeps
+  // the session: calling again with the same state continues it, and so does a later call for the same file, even
+  // from another page, through localStorage. The SHA-256 of the whole file given at the finish is computed from the
+  // file itself: bytes sent from an earlier page are read and hashed again locally (no upload), so the finish checks
+  // that the server holds this very file, not the start of another one that had the same name, size and date.
+  // options: state (a PartsState, optional), onProgress(bytesSent), onStart(xhr), isCancelled(), onSession(id),
+  // onRetry(error, delayMs), onResume(received, size), onRestart(), onHashing(hashed, upTo)
   function uploadInParts(root, file, options) {
     var base = root + 'nifti/uploads/sessions';
-    var whole = new Sha256();
-    var hashed = 0;          // the whole-file digest has seen bytes [0, hashed)
-    var session = null;
+    var state = options.state || new PartsState();
+    var noop = function () {};
+    var onRetry = options.onRetry || noop;
+    var onResume = options.onResume || noop;
+    var onRestart = options.onRestart || noop;
+    var onHashing = options.onHashing || noop;
+    var onSession = options.onSession || noop;
+    var isCancelled = function () {
+      return state.cancelled || (options.isCancelled ? options.isCancelled() : false);
+    };
+    var cancelled = function () {
+      return Promise.reject(new RestError('Cancelled', 0, '', true));
+    };
+    if (!state.key) {
+      state.key = resumeKey(root, file);
+    }
+
+    // Brings the whole-file digest up to "offset" by reading the file (what an earlier page sent)
+    var hashUpTo = function (offset) {
+      if (state.hashed >= offset) {
+        return Promise.resolve();
+      }
+      if (isCancelled()) {
+        return cancelled();
+      }
+      var end = Math.min(offset, state.hashed + HASH_CHUNK);
+      return readSlice(file.slice(state.hashed, end)).then(function (buffer) {
+        state.whole.update(new Uint8Array(buffer));
+        state.hashed = end;
+        onHashing(end, offset);
+        return hashUpTo(offset);
+      });
+    };
+
+    // Retries a request after a transient error, with the same pauses as the parts
+    var withRetries = function (send, attempt) {
+      return send().then(null, function (error) {
+        if (!isTransient(error) || attempt + 1 >= retryPolicy.attempts || isCancelled()) {
+          throw error;
+        }
+        var delay = retryPolicy.delayMs * Math.pow(2, attempt);
+        onRetry(error, delay);
+        return sleep(delay).then(function () {
+          return withRetries(send, attempt + 1);
+        });
+      });
+    };
+
+    // The next part is read and hashed while the previous one travels: { offset, part: a promise of readPart }
+    var prefetched = null;
+
+    // Reads the part at offset; its bytes join the whole-file digest when they are the next ones
+    var readPart = function (offset) {
+      if (prefetched && prefetched.offset === offset) {
+        var ready = prefetched.part;
+        prefetched = null;
+        return ready;
+      }
+      prefetched = null;
+      var end = Math.min(file.size, offset + state.session.MaximumPartSize);
+      return hashUpTo(offset).then(function () {
+        return readSlice(file.slice(offset, end));
+      }).then(function (buffer) {
+        var bytes = new Uint8Array(buffer);
+        if (offset === state.hashed) {
+          state.whole.update(bytes);
+          state.hashed = end;
+        }
+        return partSha256Hex(bytes).then(function (digest) {
+          return { bytes: bytes, digest: digest, end: end };
+        });
+      });
+    };
+
+    var prefetch = function (offset) {
+      if (offset < file.size) {
+        var part = readPart(offset);
+        part.then(null, function () {});   // a failure comes out when the part is used
+        prefetched = { offset: offset, part: part };
+      }
+    };
 
     var sendPart = function (offset, attempt) {
-      if (options.isCancelled()) {
-        return Promise.reject(new RestError('Cancelled', 0, '', true));
+      if (isCancelled()) {
+        return cancelled();
       }
       if (offset >= file.size) {
         return Promise.resolve();
       }
-      var end = Math.min(file.size, offset + session.MaximumPartSize);
-      return readSlice(file.slice(offset, end)).then(function (buffer) {
-        var bytes = new Uint8Array(buffer);
-        if (offset === hashed) {
-          whole.update(bytes);
-          hashed = end;
+      return readPart(offset).then(function (part) {
+        if (isCancelled()) {
+          return cancelled();
         }
-        return partSha256Hex(bytes).then(function (digest) {
-          return { bytes: bytes, digest: digest };
-        });
-      }).then(function (part) {
-        return request('PUT', base + '/' + session.ID, new Blob([part.bytes]), {
+        prefetch(part.end);
+        return request('PUT', base + '/' + encodeURIComponent(state.session.ID), new Blob([part.bytes]), {
           headers: { 'X-Part-Offset': String(offset), 'X-Part-SHA256': part.digest,
                      'Content-Type': 'application/octet-stream' },
           onStart: options.onStart,
-          onUploadProgress: function (loaded) { options.onProgress(offset + Math.min(loaded, end - offset)); }
+          onUploadProgress: function (loaded) { options.onProgress(offset + Math.min(loaded, part.end - offset)); }
         });
       }).then(function (answer) {
+        state.session = answer;
+        saveResume(state.key, answer);   // a later expiry
         options.onProgress(answer.Received);
         return sendPart(answer.Received, 0);
       }, function (error) {
-        if (!isTransient(error) || attempt + 1 >= PART_RETRIES) {
+        if (!isTransient(error) || attempt + 1 >= retryPolicy.attempts || isCancelled()) {
           throw error;
         }
-        options.onRetry(error, RETRY_DELAY_MS << attempt);
+        var delay = retryPolicy.delayMs * Math.pow(2, attempt);
+        onRetry(error, delay);
         // Where to resume: the part may have arrived although its answer did not
-        return sleep(RETRY_DELAY_MS << attempt).then(function () {
-          return request('GET', base + '/' + session.ID);
-        }).then(function (state) {
-          return sendPart(state.Received, state.Received > offset ? 0 : attempt + 1);
+        return sleep(delay).then(function () {
+          if (isCancelled()) {
+            return cancelled();
+          }
+          return request('GET', base + '/' + encodeURIComponent(state.session.ID));
+        }).then(function (session) {
+          state.session = session;
+          return sendPart(session.Received, session.Received > offset ? 0 : attempt + 1);
         }, function (stateError) {
           if (!isTransient(stateError)) {
             throw stateError;
@@ -421,16 +647,92 @@
       });
     };
 
-    return request('POST', base, { Size: file.size, Filename: file.name }).then(function (answer) {
-      session = answer;
-      options.onSession(session.ID);
-      return sendPart(0, 0);
-    }).then(function () {
-      // Parts resent from an earlier offset were hashed once, in order
-      if (hashed !== file.size) {
-        throw new RestError('The file changed while it was sent: pick it again', 0);
+    var create = function () {
+      return request('POST', base, { Size: file.size, Filename: file.name }).then(function (answer) {
+        saveResume(state.key, answer);
+        return answer;
+      });
+    };
+
+    // The session to continue: this page's (a "Resume"), the one remembered for this file, or a new one
+    var open;
+    var known = state.session ? state.session.ID : null;
+    var remembered = !known && loadResume(state.key);
+    if (remembered) {
+      known = remembered.ID;
+      state.session = { ID: known };   // if the server cannot be asked now, a "Resume" asks again
+    }
+    if (!known) {
+      open = create();
+    } else {
+      var startOver = function () {
+        state.session = null;
+        forgetResume(state.key);
+        onRestart();
+        return create();
+      };
+      open = request('GET', base + '/' + encodeURIComponent(known)).then(function (session) {
+        if (session.Size !== file.size) {
+          return startOver();   // not this file's session (a key that collides): of no use here
+        }
+        onResume(session.Received, file.size);
+        return session;
+      }, function (error) {
+        if (error.status !== 404) {
+          throw error;    // network down, rights...: try again later with the same session
+        }
+        if (!state.digest) {
+          return startOver();   // expired or removed meanwhile
+        }
+        // Or finished, its answer lost: finishing again answers the upload
+        return request('POST', base + '/' + encodeURIComponent(known) + '/finish', { SHA256: state.digest })
+          .then(function (upload) {
+            return { finished: upload };
+          }, function (finishError) {
+            if (finishError.status !== 404) {
+              throw finishError;
+            }
+            return startOver();
+          });
+      });
+    }
+
+    return open.then(function (session) {
+      if (session.finished) {
+        return session.finished;
       }
-      return request('POST', base + '/' + session.ID + '/finish', { SHA256: whole.hex() });
+      state.session = session;
+      onSession(session.ID);
+      return sendPart(session.Received, 0).then(function () {
+        // Parts resent from an earlier offset were hashed once, in order
+        if (state.hashed !== file.size) {
+          throw new RestError('The file changed while it was sent: pick it again', 0);
+        }
+        if (!state.digest) {
+          state.digest = state.whole.hex();
+        }
+        return withRetries(function () {
+          return request('POST', base + '/' + encodeURIComponent(session.ID) + '/finish', { SHA256: state.digest });
+        }, 0).then(null, function (error) {
+          if (error.status === 400) {
+            // The bytes on the server are not this file's: of no use to anyone
+            discardSession(root, state);
+            throw new RestError('The bytes received by Orthanc are not those of ' + file.name + ' (the file ' +
+                                'changed since its first part was sent?): they were removed; pick the file again ' +
+                                'to send it whole', 400, error.message);
+          }
+          throw error;
+        });
+      });
+    }).then(function (upload) {
+      state.session = null;
+      forgetResume(state.key);
+      return upload;
+    }, function (error) {
+      if (state.cancelled) {
+        discardSession(root, state);
+      }
+      throw error;
     });
   }
 
@@ -450,6 +752,7 @@
     this.uploads = {};          // kind -> answer of POST /nifti/uploads
     this.xhr = null;            // the upload under way
     this.session = null;        // the upload in parts under way (POST /nifti/uploads/sessions)
+    this.partStates = {};       // kind -> PartsState of its upload in parts (kept for a "Resume")
     this.jobId = null;
     this.pollTimer = null;
     this.cancelRequested = false;
@@ -464,6 +767,7 @@
     this.header = null;         // the NIfTI header summary of the upload
     this.referenceRequest = 0;  // bumps on each listing of the study's series
 
+    cleanResumeEntries();
     this.build();
     this.loadDestinations();
     this.updateTypeFields();
@@ -688,6 +992,10 @@
       type: 'button', className: 'nifti-button nifti-cancel', 'data-role': 'none',
       onclick: function () { self.cancel(); }
     }, ['Cancel']);
+    this.resumeButton = el('button', {
+      type: 'button', className: 'nifti-button nifti-primary nifti-resume', 'data-role': 'none',
+      onclick: function () { self.resume(); }
+    }, ['Resume']);
 
     this.element = el('div', { className: 'nifti-panel' }, [
       this.dropZone,
@@ -697,7 +1005,7 @@
       this.options,
       this.message,
       this.result,
-      el('div', { className: 'nifti-actions' }, [this.importButton, this.cancelButton])
+      el('div', { className: 'nifti-actions' }, [this.resumeButton, this.importButton, this.cancelButton])
     ]);
   };
 
@@ -712,11 +1020,12 @@
     this.chooseButton.disabled = busy;
     this.dropZone.classList.toggle('nifti-disabled', busy);
     this.options.disabled = busy || state === 'done';
-    show(this.options, state !== 'empty' && state !== 'uploading');
+    show(this.options, state !== 'empty' && state !== 'uploading' && state !== 'interrupted');
     show(this.summary, state !== 'empty' && state !== 'uploading' && this.summaryBody.firstChild !== null);
-    show(this.progress, busy || state === 'done');
+    show(this.progress, busy || state === 'done' || state === 'interrupted');
     this.importButton.disabled = (state !== 'ready' || !this.studyId || this.getBlocker() !== null);
-    show(this.importButton, state !== 'done');
+    show(this.importButton, state !== 'done' && state !== 'interrupted');
+    show(this.resumeButton, state === 'interrupted');
     this.cancelButton.disabled = (state === 'cancelling' || state === 'empty' || state === 'done');
     show(this.cancelButton, state !== 'done' && state !== 'empty');
     this.cancelButton.textContent = (state === 'ready' ? 'Discard' : 'Cancel');
@@ -1151,6 +1460,7 @@
     var ignored = sorted.nifti.length > 0 ? sorted.other : [];
 
     this.discardUploads();
+    this.partStates = {};
     this.resetResult();
     clear(this.summaryBody);
 
@@ -1248,8 +1558,9 @@
     });
   };
 
-  // Uploads the volume, then the sidecar, with progress over both
-  ImportPanel.prototype.upload = function () {
+  // Uploads the volume, then the sidecar, with progress over both. resuming: after an interruption, the files
+  // already uploaded are kept and the upload in parts continues its session.
+  ImportPanel.prototype.upload = function (resuming) {
     var self = this;
     var generation = ++this.generation;
     var queue = [{ kind: 'nifti', file: this.files.nifti }];
@@ -1262,15 +1573,22 @@
     }
     var total = queue.reduce(function (sum, item) { return sum + item.file.size; }, 0) || 1;
     var done = 0;
+    var interrupted = null;   // the item whose upload in parts stopped, kept for a "Resume"
 
     this.setState('uploading');
-    this.setProgress(0, 'Uploading ' + this.files.nifti.name + '\u2026');
+    if (!resuming) {
+      this.setProgress(0, 'Uploading ' + this.files.nifti.name + '\u2026');
+    }
 
     var next = function (index) {
       if (index >= queue.length) {
         return Promise.resolve();
       }
       var item = queue[index];
+      if (resuming && self.uploads[item.kind]) {
+        done += item.file.size;
+        return next(index + 1);
+      }
       var progress = function (loaded) {
         if (generation === self.generation) {
           var sent = done + Math.min(loaded, item.file.size);
@@ -1280,7 +1598,10 @@
       };
       var sending;
       if (item.file.size > PART_THRESHOLD) {
+        var state = self.partStates[item.kind] || (self.partStates[item.kind] = new PartsState());
+        interrupted = { item: item, state: state };
         sending = uploadInParts(self.root, item.file, {
+          state: state,
           onStart: function (xhr) { self.xhr = xhr; },
           onProgress: progress,
           isCancelled: function () { return generation !== self.generation; },
@@ -1290,9 +1611,31 @@
               self.setProgress(100 * done / total, 'Connection lost (' + error.message + '): trying again in ' +
                                Math.round(delay / 1000 * 10) / 10 + ' s\u2026');
             }
+          },
+          onResume: function (received, size) {
+            if (generation === self.generation && received > 0) {
+              var text = 'Resuming ' + item.file.name + ' at ' + formatBytes(received) + ' of ' + formatBytes(size);
+              self.setProgress(100 * (done + received) / total, text + '\u2026');
+              self.showMessage(text + ': the first ' + formatBytes(received) + ' are already on the server.',
+                               'info');
+            }
+          },
+          onRestart: function () {
+            if (generation === self.generation) {
+              self.showMessage('The earlier upload of ' + item.file.name + ' is no longer on the server (it ' +
+                               'expired or was removed): sending the file from the start.', 'info');
+            }
+          },
+          onHashing: function (hashed, upTo) {
+            if (generation === self.generation) {
+              self.setProgress(100 * (done + hashed) / total, 'Checking the ' + formatBytes(upTo) + ' of ' +
+                               item.file.name + ' already sent (SHA-256): ' + Math.floor(100 * hashed / upTo) +
+                               '%\u2026');
+            }
           }
         });
       } else {
+        interrupted = null;
         sending = request('POST', self.root + 'nifti/uploads', item.file, {
           headers: { 'X-Filename': headerSafeFilename(item.file.name), 'Content-Type': 'application/octet-stream' },
           onStart: function (xhr) { self.xhr = xhr; },
@@ -1302,6 +1645,8 @@
       return sending.then(function (answer) {
         self.session = null;
         self.xhr = null;
+        interrupted = null;
+        delete self.partStates[item.kind];
         if (generation !== self.generation) {
           // Cancelled meanwhile: this upload is not wanted
           if (answer && answer.ID) {
@@ -1321,19 +1666,47 @@
       self.setState('ready');
     }, function (error) {
       self.xhr = null;
-      if (self.session) {
-        // The parts received are of no use without the rest
-        request('DELETE', self.root + 'nifti/uploads/sessions/' + self.session).then(null, function () {});
-        self.session = null;
-      }
+      self.session = null;
       if (generation !== self.generation) {
         return;   // superseded by a cancel or another pick
+      }
+      if (interrupted && interrupted.state.session && isTransient(error)) {
+        // The retries are spent: keep what arrived, for a "Resume" now or the same file picked again later
+        self.setState('interrupted');
+        var received = interrupted.state.session.Received || 0;
+        var size = interrupted.item.file.size;
+        self.setProgress(100 * (done + received) / total, 'Interrupted at ' + formatBytes(received) + ' of ' +
+                         formatBytes(size));
+        self.showMessage('The upload of ' + interrupted.item.file.name + ' stopped: Orthanc did not answer after ' +
+                         retryPolicy.attempts + ' attempts. ' + (received > 0 ? 'The ' + formatBytes(received) +
+                         ' received are kept on the server. ' : '') + 'Press \u201cResume\u201d to continue ' +
+                         'where it stopped (or pick the same file again, even after reloading the page).',
+                         'error', error.message);
+        return;
+      }
+      if (interrupted && !error.aborted) {
+        // Refused (not a network failure): the parts received are of no use without the rest. (Aborted: by a
+        // "Cancel", which deletes them, or by the page going away, which keeps them to resume later.)
+        discardSession(self.root, interrupted.state);
+        delete self.partStates[interrupted.item.kind];
       }
       self.discardUploads();
       self.setState('empty');
       if (!error.aborted) {
         throw error;
       }
+    });
+  };
+
+  // Continues an upload that stopped after its retries (the "Resume" button)
+  ImportPanel.prototype.resume = function () {
+    var self = this;
+    if (this.state !== 'interrupted' || !this.files) {
+      return;
+    }
+    this.showMessage('');
+    this.upload(true).then(null, function (error) {
+      self.showError(error);
     });
   };
 
@@ -1633,7 +2006,17 @@
 
   // Cancels whatever is under way: the upload, the job, or discards the uploaded files
   ImportPanel.prototype.cancel = function () {
-    if (this.state === 'uploading') {
+    var self = this;
+    if (this.state === 'uploading' || this.state === 'interrupted') {
+      // The parts sent are deleted: by the upload under way as it stops, or here if it has stopped
+      Object.keys(this.partStates).forEach(function (kind) {
+        var state = self.partStates[kind];
+        state.cancelled = true;
+        if (self.state === 'interrupted') {
+          discardSession(self.root, state);
+        }
+      });
+      this.partStates = {};
       this.generation++;
       if (this.xhr) {
         this.xhr.abort();
@@ -1679,6 +2062,9 @@
     request: request,
     getJson: getJson,
     uploadInParts: uploadInParts,
+    PartsState: PartsState,
+    retryPolicy: retryPolicy,
+    resumePrefix: RESUME_PREFIX,
     sha256Hex: sha256Hex,
     Sha256: Sha256,
     el: el,

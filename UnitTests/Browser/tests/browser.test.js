@@ -12,7 +12,9 @@
 //    FreeSurfer preset, previewed as the server reads it; RT Structure Set
 //    (needs the reference series); probabilities (SegmentationType)
 //  - a file larger than a part goes as an upload in parts, which survives a
-//    part cut off on its way (network errors simulated by route interception)
+//    part cut off on its way (network errors simulated by route interception);
+//    it resumes from what the server has when the same file is picked again
+//    after a reload, and with "Resume" after an outage longer than the retries
 // Screenshots go to UnitTests/Browser/screenshots/.
 
 const { describe, it, before, after, afterEach } = require('node:test');
@@ -449,6 +451,241 @@ describe('NIfTI import in a real browser', () => {
       assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 112);
     } finally {
       await page.unroute(parts);
+    }
+  });
+
+  // Resuming an upload in parts later: the file is on disk (as a user picks it), so that picking it again gives the
+  // browser the same name, size and modification time
+  function writeTempFile(name, buffer) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nifti-resume-'));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, buffer);
+    return file;
+  }
+
+  // The entries the UI keeps in localStorage for uploads to resume
+  async function resumeEntries() {
+    return page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('NiftiToDicom.upload:'))
+      .map((key) => JSON.parse(localStorage.getItem(key)).ID));
+  }
+
+  // Records the requests of uploads in parts: sessions created, offsets of the parts that went through;
+  // control.handle(route, offset) may answer a PUT itself (return true)
+  async function watchParts(control) {
+    const seen = { creates: 0, puts: [] };
+    const pattern = /\/nifti\/uploads\/sessions(\/[0-9a-f]{32})?$/;
+    await page.route(pattern, async (route) => {
+      const request = route.request();
+      if (control.down) {
+        return route.abort('internetdisconnected');
+      }
+      if (request.method() === 'POST') {
+        seen.creates++;
+      }
+      if (request.method() !== 'PUT') {
+        return route.continue();
+      }
+      const offset = Number(request.headers()['x-part-offset']);
+      if (control.handle && await control.handle(route, offset)) {
+        return undefined;
+      }
+      seen.puts.push(offset);
+      return route.continue();
+    });
+    seen.stop = () => page.unroute(pattern);
+    return seen;
+  }
+
+  it('Explorer: an upload in parts cut by a page reload resumes from the server\'s Received when the same file ' +
+     'is picked again, and imports', async () => {
+    const MB = 1024 * 1024;
+    const buffer = makeNifti({ dims: [128, 128, 160], spacing: [1, 1, 1.2], value: (i) => (i * 7) % 3001 });
+    const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
+    const file = writeTempFile('bold_resume.nii', buffer);
+    let stopped;
+    const stoppedAtThird = new Promise((resolve) => { stopped = resolve; });
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    const control = {
+      // First page: the parts from 3 MB on never arrive (the page is reloaded meanwhile)
+      handle: async (route, offset) => {
+        if (offset >= 3 * MB) {
+          stopped();
+          await route.abort('connectionreset');
+          return true;
+        }
+        return false;
+      },
+    };
+    const seen = await watchParts(control);
+    try {
+      let dialog = await openStudyDialog();
+      await dialog.locator('.nifti-file-input').setInputFiles(file);
+      await stoppedAtThird;
+      const sessions = await orthanc.get('/nifti/uploads/sessions');
+      assert.equal(sessions.length, 1);
+      const before = await orthanc.get(`/nifti/uploads/sessions/${sessions[0]}`);
+      assert.equal(before.Received, 3 * MB);
+      assert.deepEqual(seen.puts, [0, MB, 2 * MB]);
+      assert.deepEqual(await resumeEntries(), [sessions[0]], 'the browser remembers the session');
+
+      // The page is reloaded (or the tab closed and opened again): the same file picked again
+      await page.reload();
+      seen.puts = [];
+      control.handle = async (route, offset) => {
+        await released;          // held until the UI has said where it resumes
+        return false;
+      };
+      const finished = page.waitForResponse((r) => r.url().endsWith('/finish'));
+      dialog = await openStudyDialog();
+      await dialog.locator('.nifti-file-input').setInputFiles(file);
+      await dialog.locator('.nifti-message', { hasText: 'Resuming bold_resume.nii at 3.0 MB of 5.0 MB' }).waitFor();
+      await screenshot('explorer-upload-resumed.png');
+      release();
+
+      const finish = await finished;
+      assert.equal(finish.status(), 200, await finish.text());
+      const upload = await finish.json();
+      assert.equal(upload.ID, sessions[0], 'the same session, finished');
+      assert.equal(upload.Size, buffer.length);
+      assert.equal(upload.SHA256, sha256, 'the file arrived whole and in order');
+      // The browser hashed the whole file, the first 3 MB read again locally, not sent again
+      assert.equal(JSON.parse(finish.request().postData()).SHA256, sha256);
+      assert.deepEqual(seen.puts, [3 * MB, 4 * MB, 5 * MB], 'only the parts the server did not have');
+      assert.equal(seen.creates, 1, 'no second session');
+      assert.deepEqual(await orthanc.get('/nifti/uploads/sessions'), []);
+      await dialog.locator('.nifti-row-dimensions td').waitFor();
+      assert.deepEqual(await resumeEntries(), [], 'forgotten once finished');
+
+      await dialog.locator('button.nifti-import').click();
+      await page.waitForURL(/#series\?uuid=/);
+      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
+      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 160);
+    } finally {
+      release();
+      await seen.stop();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
+  it('Explorer: a network down longer than the retries shows "Resume", which continues the same session',
+     async () => {
+    const MB = 1024 * 1024;
+    const buffer = makeNifti({ dims: [128, 128, 96], spacing: [1, 1, 1.5], value: (i) => (i * 13) % 2001 });
+    const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
+    const file = writeTempFile('dwi_outage.nii', buffer);
+    const control = {
+      // The network goes down as the part at 2 MB leaves, and stays down
+      handle: async (route, offset) => {
+        if (offset === 2 * MB && !control.wentDown) {
+          control.wentDown = true;
+          control.down = true;
+          await route.abort('internetdisconnected');
+          return true;
+        }
+        return false;
+      },
+    };
+    const seen = await watchParts(control);
+    try {
+      const dialog = await openStudyDialog();
+      // Retries of 0.1, 0.2 s instead of 15 s in all, the same logic
+      await page.evaluate(() => {
+        if (NiftiToDicomImport.retryPolicy) {
+          NiftiToDicomImport.retryPolicy.attempts = 3;
+          NiftiToDicomImport.retryPolicy.delayMs = 100;
+        }
+      });
+      await dialog.locator('.nifti-file-input').setInputFiles(file);
+      const resume = dialog.locator('button.nifti-resume');
+      await resume.waitFor({ state: 'visible', timeout: 30000 });
+      const message = await dialog.locator('.nifti-message').textContent();
+      assert.match(message, /The upload of dwi_outage\.nii stopped: Orthanc did not answer after 3 attempts/);
+      assert.match(message, /The 2\.0 MB received are kept on the server/);
+      assert.equal(await dialog.locator('.nifti-progress-text').textContent(), 'Interrupted at 2.0 MB of 3.0 MB');
+      // Nothing to choose yet: the options and "Import" come with the header, once the file is there
+      assert.equal(await dialog.locator('.nifti-options').isVisible(), false);
+      assert.equal(await dialog.locator('button.nifti-import').isVisible(), false);
+      assert.equal(await dialog.locator('button.nifti-cancel').isEnabled(), true);
+      await screenshot('explorer-upload-interrupted.png');
+
+      const sessions = await orthanc.get('/nifti/uploads/sessions');
+      assert.equal(sessions.length, 1, 'the session is kept');
+      assert.equal((await orthanc.get(`/nifti/uploads/sessions/${sessions[0]}`)).Received, 2 * MB);
+      assert.deepEqual(seen.puts, [0, MB]);
+
+      // The network is back
+      control.down = false;
+      const finished = page.waitForResponse((r) => r.url().endsWith('/finish'));
+      await resume.click();
+      const finish = await finished;
+      assert.equal(finish.status(), 200, await finish.text());
+      const upload = await finish.json();
+      assert.equal(upload.ID, sessions[0]);
+      assert.equal(upload.SHA256, sha256);
+      assert.deepEqual(seen.puts, [0, MB, 2 * MB, 3 * MB], 'continued at 2 MB, not from zero');
+      assert.equal(seen.creates, 1);
+      await dialog.locator('.nifti-row-dimensions td').waitFor();
+      assert.equal(await resume.isVisible(), false);
+      assert.deepEqual(await resumeEntries(), []);
+
+      await dialog.locator('button.nifti-import').click();
+      await page.waitForURL(/#series\?uuid=/);
+      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
+      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 96);
+    } finally {
+      await seen.stop();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
+  it('/nifti/app/: a remembered session that is gone from the server starts over cleanly', async () => {
+    const MB = 1024 * 1024;
+    const buffer = makeNifti({ dims: [128, 128, 40], value: (i) => (i * 3) % 1001 });   // 1.25 MB: 2 parts
+    const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
+    const file = writeTempFile('gone.nii', buffer);
+    let stopped;
+    const stoppedAtSecond = new Promise((resolve) => { stopped = resolve; });
+    const control = {
+      handle: async (route, offset) => {
+        if (offset === MB) {
+          stopped();
+          await route.abort('connectionreset');
+          return true;
+        }
+        return false;
+      },
+    };
+    const seen = await watchParts(control);
+    try {
+      await openAppWithStudy();
+      await page.locator('.nifti-file-input').setInputFiles(file);
+      await stoppedAtSecond;
+      await page.goto('about:blank');     // the tab is closed
+      const [old] = await orthanc.get('/nifti/uploads/sessions');
+      assert.equal((await orthanc.request('DELETE', `/nifti/uploads/sessions/${old}`)).status, 200);   // expired
+
+      seen.puts = [];
+      control.handle = null;
+      await openAppWithStudy();
+      assert.deepEqual(await resumeEntries(), [old], 'still remembered');
+      const finished = page.waitForResponse((r) => r.url().endsWith('/finish'));
+      await page.locator('.nifti-file-input').setInputFiles(file);
+      await page.locator('.nifti-message', { hasText: 'The earlier upload of gone.nii is no longer on the server' })
+        .waitFor();
+      const finish = await finished;
+      assert.equal(finish.status(), 200, await finish.text());
+      const upload = await finish.json();
+      assert.notEqual(upload.ID, old);
+      assert.equal(upload.SHA256, sha256);
+      assert.deepEqual(seen.puts, [0, MB], 'the whole file, from the start');
+      assert.equal(seen.creates, 2);
+      await page.locator('.nifti-row-dimensions td').waitFor();
+      assert.deepEqual(await resumeEntries(), []);
+      await page.locator('button.nifti-cancel').click();   // "Discard": nothing imported
+    } finally {
+      await seen.stop();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
   });
 
