@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -108,6 +109,16 @@ namespace NiftiToDicomPlugin
         RemoveQuietly(path_ + "/" + name);
       }
     }
+  }
+
+
+  std::string UploadDirectory::FormatTime(time_t t)
+  {
+    std::tm utc;
+    gmtime_r(&t, &utc);
+    char buffer[32];
+    strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%S", &utc);
+    return buffer;
   }
 
 

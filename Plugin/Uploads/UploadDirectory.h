@@ -2,6 +2,7 @@
 
 #include <json/value.h>
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ namespace NiftiToDicomPlugin
     }
 
     static std::string CreateId();
+
+    // The "Expires" of uploads and upload sessions, as Orthanc writes times
+    // (UTC, "20261129T101500")
+    static std::string FormatTime(time_t t);
 
     static bool IsValidId(const std::string& id);
 

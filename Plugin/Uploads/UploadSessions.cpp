@@ -33,15 +33,6 @@ namespace NiftiToDicomPlugin
   {
     const char* const PATH_PREFIX = "/nifti/uploads/sessions/";
 
-    std::string FormatTime(time_t t)
-    {
-      std::tm utc;
-      gmtime_r(&t, &utc);
-      char buffer[32];
-      strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%S", &utc);
-      return buffer;
-    }
-
     ConversionError Gone(const std::string& id)
     {
       return ConversionError(ErrorKind::UnknownResource,
@@ -164,7 +155,7 @@ namespace NiftiToDicomPlugin
     {
       description["SHA256"] = state["SHA256"];
     }
-    description["Expires"] = FormatTime(lastActivity + static_cast<time_t>(expiration_));
+    description["Expires"] = UploadDirectory::FormatTime(lastActivity + static_cast<time_t>(expiration_));
     return description;
   }
 

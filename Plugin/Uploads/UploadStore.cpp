@@ -13,19 +13,6 @@ namespace NiftiToDicomPlugin
   using NiftiToDicom::ConversionError;
   using NiftiToDicom::ErrorKind;
 
-  namespace
-  {
-    std::string FormatTime(time_t t)
-    {
-      std::tm utc;
-      gmtime_r(&t, &utc);
-      char buffer[32];
-      strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%S", &utc);
-      return buffer;
-    }
-  }
-
-
   UploadStore::UploadStore(const std::string& directory, const NodeRegistry& nodes, unsigned int expirationSeconds,
                            uint64_t maxBytes) :
     nodes_(nodes),
@@ -81,7 +68,7 @@ namespace NiftiToDicomPlugin
     info = stored;
     info.removeMember("Created");
     info["Path"] = "/nifti/uploads/" + id;
-    info["Expires"] = FormatTime(expires);
+    info["Expires"] = UploadDirectory::FormatTime(expires);
     info["InUse"] = inUse;
     return true;
   }
