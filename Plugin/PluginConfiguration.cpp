@@ -19,7 +19,7 @@ namespace NiftiToDicomPlugin
 
   namespace
   {
-    const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 1024;
+    const unsigned int DEFAULT_MAXIMUM_UPLOAD_MB = 4096;
     const unsigned int DEFAULT_MAXIMUM_PART_MB = 8;
     const unsigned int DEFAULT_MAXIMUM_VOLUME_MB = 4096;
 
