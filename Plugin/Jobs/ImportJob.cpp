@@ -16,6 +16,7 @@
 #include <Toolbox.h>
 
 #include <algorithm>
+#include <malloc.h>
 
 namespace NiftiToDicomPlugin
 {
@@ -106,8 +107,17 @@ namespace NiftiToDicomPlugin
       journaled_.clear();
     }
     reservation_.reset();
+    const bool heldVolume = (volume_ != nullptr);
     volume_.reset();
     parent_.reset();
+
+    if (heldVolume)
+    {
+      // Hands the freed buffers of the conversion threads back to the
+      // system: glibc keeps them in each thread's arena otherwise, and
+      // Orthanc's memory would stay at the peak of its largest import
+      malloc_trim(0);
+    }
   }
 
 
