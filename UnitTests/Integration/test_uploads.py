@@ -108,7 +108,8 @@ def test_streamed_upload_memory_and_lifecycle(server, root, upload_dir):
     size = os.path.getsize(path)
     listing_before = tree_listing(upload_dir)
     try:
-        with MemorySampler(server.pid) as memory:
+        # Sampled every 2 ms: from the page cache on an idle machine the whole upload can take 0.1 s
+        with MemorySampler(server.pid, interval=0.002) as memory:
             r = post_file(server.base_url, "/nifti/uploads", path, chunked=True, headers={"X-Filename": "large.nii"})
     finally:
         os.remove(path)
