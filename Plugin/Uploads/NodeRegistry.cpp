@@ -193,8 +193,15 @@ namespace NiftiToDicomPlugin
       return false;  // an earlier run of this very node: this process took its place
     }
 
-    const time_t now = time(nullptr);
-    return now < info.st_mtime || now - info.st_mtime < static_cast<time_t>(ownerTimeout_);
+    // To the nanosecond: whole seconds on both sides would let a node be taken as gone up to a second early
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+    {
+      return true;  // cannot tell: a live node must never be taken as gone
+    }
+    const double age = static_cast<double>(now.tv_sec - info.st_mtim.tv_sec) +
+                       static_cast<double>(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9;
+    return age < 0 || age < static_cast<double>(ownerTimeout_);
   }
 
 
