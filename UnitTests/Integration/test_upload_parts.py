@@ -230,7 +230,7 @@ def test_memory_stays_bounded(server):
     # The first parts warm up the HTTP threads' allocations, measured apart from the file's
     for offset in range(0, 4 * PART, PART):
         assert put_part(server, sid, offset, data[offset:offset + PART]).status == 200
-    with MemorySampler(server.pid) as memory:
+    with MemorySampler(server.pid, interval=0.002) as memory:
         for offset in range(4 * PART, size, PART):
             r = put_part(server, sid, offset, data[offset:offset + PART])
             assert r.status == 200, r.describe()
