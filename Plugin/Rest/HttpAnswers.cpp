@@ -92,6 +92,7 @@ namespace NiftiToDicomPlugin
       case ErrorKind::Unsupported:     return 415;
       case ErrorKind::Conflict:        return 409;
       case ErrorKind::Unavailable:     return 503;
+      case ErrorKind::InsufficientStorage: return 507;
       default:                         return 500;
     }
   }

@@ -1,5 +1,6 @@
 #include "Uploads/PositionedFile.h"
 
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -39,8 +40,16 @@ namespace NiftiToDicomPlugin
     while (size > 0)
     {
       const ssize_t count = pread(fd_, cursor, size, static_cast<off_t>(offset));
+      if (count < 0 && errno == EINTR)
+      {
+        continue;
+      }
       if (count <= 0)
       {
+        if (count == 0)
+        {
+          errno = EIO;   // the file ends before "offset + size"
+        }
         return false;
       }
       cursor += count;
@@ -57,8 +66,16 @@ namespace NiftiToDicomPlugin
     while (size > 0)
     {
       const ssize_t count = pwrite(fd_, cursor, size, static_cast<off_t>(offset));
+      if (count < 0 && errno == EINTR)
+      {
+        continue;
+      }
       if (count <= 0)
       {
+        if (count == 0)
+        {
+          errno = ENOSPC;   // nothing more fits
+        }
         return false;
       }
       cursor += count;

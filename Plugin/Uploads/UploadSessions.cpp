@@ -21,6 +21,7 @@
 #include <ctime>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <vector>
 
@@ -54,6 +55,32 @@ namespace NiftiToDicomPlugin
       LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << reason;
       return ConversionError(ErrorKind::Internal, "Cannot write the upload session to disk (" + reason +
                              "; the Orthanc log says where)");
+    }
+
+    // "then": what the client does once space is freed
+    ConversionError WriteFailure(const std::string& path, int error, const std::string& then)
+    {
+      if (ConversionError::KindOfWriteError(error) == ErrorKind::InsufficientStorage)
+      {
+        LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << strerror(error)
+                   << "; free space there (NiftiToDicom.UploadDirectory)";
+        return ConversionError(ErrorKind::InsufficientStorage,
+                               std::string("The disk of Orthanc's upload folder is full (") + strerror(error) +
+                               "): ask the administrator to free space there (NiftiToDicom.UploadDirectory), " + then);
+      }
+      return WriteFailure(path, strerror(error));
+    }
+
+    // Free bytes for an unprivileged writer in the file system of "directory";
+    // the largest value if it cannot be known (the writes will tell)
+    uint64_t GetFreeBytes(const std::string& directory)
+    {
+      struct statvfs info;
+      if (statvfs(directory.c_str(), &info) != 0)
+      {
+        return UINT64_MAX;
+      }
+      return static_cast<uint64_t>(info.f_bavail) * static_cast<uint64_t>(info.f_frsize);
     }
 
     void RemoveQuietly(const std::string& path)
@@ -182,6 +209,20 @@ namespace NiftiToDicomPlugin
                             "NiftiToDicom.MaximumUploadSize)");
     }
 
+    // Refused now rather than when the disk fills, most of the file sent in vain (the
+    // sessions under way may need some of that room too: their parts would then get a 507)
+    const uint64_t available = GetFreeBytes(path_);
+    if (size > available)
+    {
+      LOG(WARNING) << "NIfTI-to-DICOM: an upload session of " << size << " bytes was refused: " << path_
+                   << " has " << available << " bytes free (NiftiToDicom.UploadDirectory)";
+      throw ConversionError(ErrorKind::InsufficientStorage,
+                            "The file (" + std::to_string(size >> 20) + " MB) does not fit in Orthanc's upload "
+                            "folder, which has " + std::to_string(available >> 20) + " MB free: ask the "
+                            "administrator to free space there (NiftiToDicom.UploadDirectory), then start the "
+                            "upload again; nothing was created");
+    }
+
     const std::string id = UploadDirectory::CreateId();
     Json::Value state(Json::objectValue);
     state["ID"] = id;
@@ -196,7 +237,7 @@ namespace NiftiToDicomPlugin
     // The bytes first, then the description that makes the session exist
     if (!PositionedFile::CreateEmpty(GetBytesPath(id)))
     {
-      throw WriteFailure(GetBytesPath(id), strerror(errno));
+      throw WriteFailure(GetBytesPath(id), errno, "then start the upload again; nothing was created");
     }
 
     std::string text;
@@ -214,10 +255,10 @@ namespace NiftiToDicomPlugin
     }
     if (rename(temporary.c_str(), GetStatePath(id).c_str()) != 0)
     {
-      const std::string reason = strerror(errno);
+      const int error = errno;
       RemoveQuietly(temporary);
       RemoveQuietly(GetBytesPath(id));
-      throw WriteFailure(GetStatePath(id), reason);
+      throw WriteFailure(GetStatePath(id), error, "then start the upload again; nothing was created");
     }
 
     LOG(INFO) << "NIfTI-to-DICOM: upload session " << id << " created (" << size << " bytes expected)";
@@ -308,12 +349,13 @@ namespace NiftiToDicomPlugin
 
     if (overlap < size && !bytes.WriteAt(part + overlap, size - overlap, received))
     {
-      const std::string reason = strerror(errno);
+      const int error = errno;
       if (!bytes.Truncate(received))
       {
         LOG(ERROR) << "NIfTI-to-DICOM: cannot cut the upload session " << id << " back to " << received << " bytes";
       }
-      throw WriteFailure(GetBytesPath(id), reason);
+      throw WriteFailure(GetBytesPath(id), error, "then send this part again: the " + std::to_string(received) +
+                         " bytes received before it are kept (the session's \"Received\")");
     }
 
     const uint64_t total = std::max<uint64_t>(received, offset + size);

@@ -54,6 +54,21 @@ namespace NiftiToDicomPlugin
   }
 
 
+  ConversionError UploadWriter::WriteFailure(int error) const
+  {
+    // The path is for the administrator, not for the client; the destructor removes what was written
+    LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << strerror(error);
+    if (ConversionError::KindOfWriteError(error) == ErrorKind::InsufficientStorage)
+    {
+      return ConversionError(ErrorKind::InsufficientStorage,
+                             std::string("The disk of Orthanc's upload folder is full (") + strerror(error) +
+                             "): nothing of this upload was kept; ask the administrator to free space there "
+                             "(NiftiToDicom.UploadDirectory), then send the file again");
+    }
+    return ConversionError(ErrorKind::Internal, std::string("Cannot write the upload to disk: ") + strerror(error));
+  }
+
+
   bool UploadWriter::Append(const void* data, size_t size)
   {
     if (tooLarge_)
@@ -73,9 +88,7 @@ namespace NiftiToDicomPlugin
 
     if (size > 0 && fwrite(data, 1, size, file_) != size)
     {
-      const std::string reason = strerror(errno);
-      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << reason;
-      throw ConversionError(ErrorKind::Internal, "Cannot write the upload to disk: " + reason);
+      throw WriteFailure(errno);
     }
     size_ += size;
     return true;
@@ -91,9 +104,7 @@ namespace NiftiToDicomPlugin
     if (fclose(file_) != 0)
     {
       file_ = nullptr;
-      const std::string reason = strerror(errno);
-      LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << reason;
-      throw ConversionError(ErrorKind::Internal, "Cannot write the upload to disk: " + reason);
+      throw WriteFailure(errno);
     }
     file_ = nullptr;
 

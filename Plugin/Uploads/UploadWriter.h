@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Common/ConversionError.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -21,6 +23,9 @@ namespace NiftiToDicomPlugin
     uint64_t          size_;
     bool              tooLarge_;
     bool              finished_;
+
+    // 507 for a full disk (the client retries once space is freed), else 500
+    NiftiToDicom::ConversionError WriteFailure(int error) const;
 
   public:
     UploadWriter(UploadDirectory& directory, uint64_t maxBytes);

@@ -1,5 +1,7 @@
 #include "Common/ConversionError.h"
 
+#include <cerrno>
+
 namespace NiftiToDicom
 {
   ConversionError::ConversionError(ErrorKind kind, const std::string& message) :
@@ -12,7 +14,7 @@ namespace NiftiToDicom
   {
     for (ErrorKind kind : { ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::TooLarge,
                             ErrorKind::UnknownResource, ErrorKind::Forbidden, ErrorKind::Conflict,
-                            ErrorKind::Unavailable })
+                            ErrorKind::Unavailable, ErrorKind::InsufficientStorage })
     {
       if (name == KindName(kind))
       {
@@ -41,8 +43,16 @@ namespace NiftiToDicom
         return "Conflict";
       case ErrorKind::Unavailable:
         return "Unavailable";
+      case ErrorKind::InsufficientStorage:
+        return "InsufficientStorage";
       default:
         return "Internal";
     }
+  }
+
+
+  ErrorKind ConversionError::KindOfWriteError(int error)
+  {
+    return (error == ENOSPC || error == EDQUOT) ? ErrorKind::InsufficientStorage : ErrorKind::Internal;
   }
 }

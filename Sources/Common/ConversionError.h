@@ -16,6 +16,7 @@ namespace NiftiToDicom
     Forbidden,         // refused by the configuration (e.g. a path outside the allowed directories)
     Conflict,          // the resource is in use elsewhere (e.g. an upload held by a job): try later
     Unavailable,       // a transient condition persisted (e.g. database conflicts between nodes): retry
+    InsufficientStorage,  // a disk of the server is full: retry once space is freed
     Internal           // a bug or an Orthanc failure, not the client's fault
   };
 
@@ -36,5 +37,10 @@ namespace NiftiToDicom
 
     // The inverse of KindName(); Internal for an unknown name
     static ErrorKind ParseKind(const std::string& name);
+
+    // The kind of a failed write, from its errno: a full disk or an exhausted
+    // quota is InsufficientStorage (the client can retry once the
+    // administrator frees space), anything else is Internal
+    static ErrorKind KindOfWriteError(int error);
   };
 }

@@ -61,10 +61,12 @@ namespace NiftiToDicom
         }
         if (written <= 0)
         {
-          throw ConversionError(ErrorKind::Internal,
+          const int error = (written < 0 ? errno : ENOSPC);   // write() returns 0 only when nothing fits
+          throw ConversionError(ConversionError::KindOfWriteError(error),
                                 "Cannot write the decompressed " + name + " to the temporary directory (" +
-                                std::string(written < 0 ? strerror(errno) : "nothing written") + "); check the "
-                                "free space of NiftiToDicom.TemporaryDirectory");
+                                std::string(strerror(error)) + "): it needs room for the whole decompressed "
+                                "volume; free disk space there or set NiftiToDicom.TemporaryDirectory to a larger "
+                                "disk, then import again");
         }
         data += written;
         size -= static_cast<size_t>(written);
