@@ -30,6 +30,15 @@ namespace NiftiToDicomPlugin
                               "The database stayed busy with concurrent writes of other Orthanc nodes while Orthanc "
                               "tried to " + what + "; nothing of this request was kept, try again");
       }
+      if (code == OrthancPluginErrorCode_FullStorage || code == OrthancPluginErrorCode_CannotWriteFile)
+      {
+        // Orthanc's filesystem storage reports a full disk as a file it cannot write
+        throw ConversionError(ErrorKind::InsufficientStorage,
+                              "Orthanc could not store what it was given (" + OrthancContext::DescribeError(code) +
+                              ") when asked to " + what + ": its storage is most likely full; nothing of this "
+                              "request was kept. Ask the administrator to free space in Orthanc's storage "
+                              "(StorageDirectory, or raise MaximumStorageSize), then import again");
+      }
       throw ConversionError(ErrorKind::Internal, "Orthanc failed to " + what + ": " + OrthancContext::DescribeError(code));
     }
 

@@ -2,7 +2,7 @@
 nor a half-kept file: an upload session larger than the free space of the upload folder is refused before any byte
 is sent; a part that does not fit is refused and the bytes received before it stay, so the upload resumes once space
 is freed; a single-request upload that does not fit keeps nothing; a .nii.gz that does not fit decompressed in
-TemporaryDirectory stores nothing.
+TemporaryDirectory stores nothing; an import that fills Orthanc's own storage is undone.
 
 The first test runs on the real disk (MaximumUploadSize above its free space). The others put UploadDirectory on a
 small tmpfs that the test mounts, as root can (the CI runs as root, as this suite's set-up does).
@@ -169,3 +169,31 @@ def test_compressed_file_beyond_temporary_space_stores_nothing(server, small_dis
     assert server.get_json("/studies/%s/series" % study) == series_before
     assert server.get("/system").status == 200
     server.delete_ok("/nifti/uploads/%s" % sid)
+
+
+def test_full_orthanc_storage_is_507_and_the_series_is_undone(small_disk, tmp_path):
+    """Orthanc's own StorageDirectory on the small disk: the import that fills it is undone, answered 507."""
+    storage = os.path.join(small_disk, "storage")
+    s = start_extra_server(str(tmp_path), "full-storage", {"StorageDirectory": storage, "NiftiToDicom": {
+        "UploadDirectory": str(tmp_path / "uploads")}})
+    try:
+        study, _ = new_parent_study(s, "storage-full")
+        instances_before = s.get_json("/instances")
+        data = make_nifti_image((128, 128, 400), seed=33).to_bytes()     # 12.5 MB of slices: more than the disk
+        r = s.post("/nifti/uploads", data)
+        assert r.status == 200, r.describe()
+        upload = r.json()["ID"]
+        r = s.post_json("/nifti/import", {"ParentStudy": study, "Upload": upload})
+        assert_insufficient(r, "storage is most likely full", "StorageDirectory", "nothing of this request was kept")
+        assert s.get_json("/instances") == instances_before
+        assert len(s.get_json("/studies/%s/series" % study)) == 1
+        # Room again: the same import succeeds
+        s.delete_ok("/studies/%s" % study)
+        study, _ = new_parent_study(s, "storage-full-2")
+        small = make_nifti_image((64, 64, 20), seed=34).to_bytes()
+        r = s.post("/nifti/uploads", small)
+        r = s.post_json("/nifti/import", {"ParentStudy": study, "Upload": r.json()["ID"]})
+        assert r.status == 200, r.describe()
+        assert r.json()["InstancesCount"] == 20
+    finally:
+        stop_extra_server(s)
