@@ -515,7 +515,8 @@
   // file itself: bytes sent from an earlier page are read and hashed again locally (no upload), so the finish checks
   // that the server holds this very file, not the start of another one that had the same name, size and date.
   // options: state (a PartsState, optional), onProgress(bytesSent), onStart(xhr), isCancelled(), onSession(id),
-  // onRetry(error, delayMs), onResume(received, size), onRestart(), onHashing(hashed, upTo)
+  // onRetry(error, delayMs), onResume(received, size), onRestart(), onHashing(hashed, upTo), onFound(upload) (the
+  // file is already on the server: an earlier page finished its upload but never got the answer)
   function uploadInParts(root, file, options) {
     var base = root + 'nifti/uploads/sessions';
     var state = options.state || new PartsState();
@@ -524,6 +525,7 @@
     var onResume = options.onResume || noop;
     var onRestart = options.onRestart || noop;
     var onHashing = options.onHashing || noop;
+    var onFound = options.onFound || noop;
     var onSession = options.onSession || noop;
     var isCancelled = function () {
       return state.cancelled || (options.isCancelled ? options.isCancelled() : false);
@@ -682,7 +684,26 @@
           throw error;    // network down, rights...: try again later with the same session
         }
         if (!state.digest) {
-          return startOver();   // expired or removed meanwhile
+          // Expired, removed, or finished by an earlier page whose answer was lost: that upload is of use only if
+          // it holds this very file, which the SHA-256 of the local file tells (read again, not sent again)
+          return request('GET', root + 'nifti/uploads/' + encodeURIComponent(known)).then(function (upload) {
+            if (upload.Size !== file.size || typeof upload.SHA256 !== 'string') {
+              return startOver();
+            }
+            return hashUpTo(file.size).then(function () {
+              state.digest = state.whole.hex();
+              if (state.digest !== upload.SHA256) {
+                return startOver();
+              }
+              onFound(upload);
+              return { finished: upload };
+            });
+          }, function (uploadError) {
+            if (uploadError.status !== 404) {
+              throw uploadError;
+            }
+            return startOver();
+          });
         }
         // Or finished, its answer lost: finishing again answers the upload
         return request('POST', base + '/' + encodeURIComponent(known) + '/finish', { SHA256: state.digest })
@@ -1624,6 +1645,12 @@
             if (generation === self.generation) {
               self.showMessage('The earlier upload of ' + item.file.name + ' is no longer on the server (it ' +
                                'expired or was removed): sending the file from the start.', 'info');
+            }
+          },
+          onFound: function () {
+            if (generation === self.generation) {
+              self.showMessage(item.file.name + ' is already on the server (an earlier page finished sending it ' +
+                               'but never got the answer): not sent again.', 'info');
             }
           },
           onHashing: function (hashed, upTo) {

@@ -689,6 +689,80 @@ describe('NIfTI import in a real browser', () => {
     }
   });
 
+  it('Explorer: the answer to the finish lost, then the page reloaded: the file already on the server is not sent ' +
+     'again', async () => {
+    const MB = 1024 * 1024;
+    const buffer = makeNifti({ dims: [128, 128, 80], spacing: [1, 1, 1.5], value: (i) => (i * 11) % 2501 });
+    const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
+    const file = writeTempFile('finish_lost.nii', buffer);
+    const finishPattern = /\/nifti\/uploads\/sessions\/[0-9a-f]{32}\/finish$/;
+    let finishedOnServer;
+    const finishedOnce = new Promise((resolve) => { finishedOnServer = resolve; });
+    let finishes = 0;
+    // The server finishes the upload, its answer never reaches the page, nor do the retries
+    await page.route(finishPattern, async (route) => {
+      finishes++;
+      if (finishes === 1) {
+        const answer = await route.fetch();
+        assert.equal(answer.status(), 200, await answer.text());
+        finishedOnServer();
+      }
+      return route.abort('connectionreset');
+    });
+    const seen = await watchParts({});
+    let routed = true;
+    try {
+      let dialog = await openStudyDialog();
+      await page.evaluate(() => {
+        NiftiToDicomImport.retryPolicy.attempts = 2;
+        NiftiToDicomImport.retryPolicy.delayMs = 100;
+      });
+      await dialog.locator('.nifti-file-input').setInputFiles(file);
+      await finishedOnce;
+      await dialog.locator('button.nifti-resume').waitFor({ state: 'visible', timeout: 30000 });
+      assert.deepEqual(seen.puts, [0, MB, 2 * MB]);
+      const [id] = await resumeEntries();
+      assert.equal((await orthanc.get(`/nifti/uploads/${id}`)).SHA256, sha256, 'finished on the server');
+      assert.deepEqual(await orthanc.get('/nifti/uploads/sessions'), []);
+      await page.unroute(finishPattern);
+      routed = false;
+
+      // The user reloads and picks the same file: the UI asks the server, hashes the file locally, finds it there
+      await page.reload();
+      seen.puts = [];
+      seen.creates = 0;
+      dialog = await openStudyDialog();
+      // The message is replaced as soon as the header is shown: every text it takes is recorded
+      await page.evaluate(() => {
+        window.niftiMessages = [];
+        new MutationObserver(() => {
+          document.querySelectorAll('#nifti-import-dialog .nifti-message').forEach((element) => {
+            window.niftiMessages.push(element.textContent);
+          });
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await dialog.locator('.nifti-file-input').setInputFiles(file);
+      await dialog.locator('.nifti-row-dimensions td').waitFor();
+      assert.deepEqual(seen.puts, [], 'no part sent again');
+      assert.equal(seen.creates, 0, 'no new session');
+      const messages = await page.evaluate(() => window.niftiMessages);
+      assert.ok(messages.some((text) => text.includes('finish_lost.nii is already on the server')),
+                messages.join(' | '));
+      assert.deepEqual(await resumeEntries(), [], 'forgotten once found');
+
+      await dialog.locator('button.nifti-import').click();
+      await page.waitForURL(/#series\?uuid=/);
+      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
+      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 80);
+    } finally {
+      if (routed) {
+        await page.unroute(finishPattern);
+      }
+      await seen.stop();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   it('Explorer: "Cancel" during the upload stops it and keeps nothing', async () => {
     const dialog = await openStudyDialog();
     const uploadsBefore = await orthanc.get('/nifti/uploads');
