@@ -263,7 +263,7 @@ describe('NIfTI import in a real browser', () => {
     await screenshot('explorer-dialog-summary.png');
 
     await dialog.locator('button.nifti-import').click();
-    await page.waitForURL(/#series\?uuid=/);
+    await waitForSeriesPage();
     const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
     await page.locator('#series-info').getByText('Browser import T1').waitFor();
     assert.equal(await page.locator('#nifti-import-dialog').count(), 0, 'the dialog is closed');
@@ -446,13 +446,28 @@ describe('NIfTI import in a real browser', () => {
       await screenshot('explorer-upload-in-parts.png');
 
       await dialog.locator('button.nifti-import').click();
-      await page.waitForURL(/#series\?uuid=/);
+      await waitForSeriesPage();
       const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
       assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 112);
     } finally {
       await page.unroute(parts);
     }
   });
+
+  // The Explorer's page of the new series. On a timeout, the error says what the UI showed then and where the page
+  // was: a slow import, a failed one, or a navigation that did not happen
+  async function waitForSeriesPage() {
+    try {
+      await page.waitForURL(/#series\?uuid=/);
+    } catch (error) {
+      const said = await page.evaluate(() => Array.from(
+        document.querySelectorAll('.nifti-message, .nifti-progress-text'), (element) => element.textContent.trim())
+        .filter((text) => text).join(' | '));
+      const jobs = await orthanc.get('/jobs?expand');
+      throw new Error(`${error.message}\nURL: ${page.url()}\nThe UI showed: ${said || '(nothing)'}\nLast job: ` +
+                      JSON.stringify(jobs[jobs.length - 1] || null));
+    }
+  }
 
   // Resuming an upload in parts later: the file is on disk (as a user picks it), so that picking it again gives the
   // browser the same name, size and modification time
@@ -558,7 +573,7 @@ describe('NIfTI import in a real browser', () => {
       assert.deepEqual(await resumeEntries(), [], 'forgotten once finished');
 
       await dialog.locator('button.nifti-import').click();
-      await page.waitForURL(/#series\?uuid=/);
+      await waitForSeriesPage();
       const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
       assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 160);
     } finally {
@@ -630,7 +645,7 @@ describe('NIfTI import in a real browser', () => {
       assert.deepEqual(await resumeEntries(), []);
 
       await dialog.locator('button.nifti-import').click();
-      await page.waitForURL(/#series\?uuid=/);
+      await waitForSeriesPage();
       const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
       assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 96);
     } finally {
@@ -751,7 +766,7 @@ describe('NIfTI import in a real browser', () => {
       assert.deepEqual(await resumeEntries(), [], 'forgotten once found');
 
       await dialog.locator('button.nifti-import').click();
-      await page.waitForURL(/#series\?uuid=/);
+      await waitForSeriesPage();
       const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
       assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 80);
     } finally {
@@ -803,7 +818,7 @@ describe('NIfTI import in a real browser', () => {
       dims: [16, 16, 3], dataType: 'uint8', value: (i) => i % 2 })));
     await dialog.locator('.nifti-row-datatype td').getByText('UINT8').waitFor();
     await dialog.locator('button.nifti-import').click();
-    await page.waitForURL(/#series\?uuid=/);
+    await waitForSeriesPage();
     const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
     const series = await orthanc.get(`/series/${seriesId}`);
     assert.equal(series.ParentStudy, studyId);
