@@ -91,6 +91,7 @@ namespace NiftiToDicomPlugin
     uploadDirectory_("OrthancStorage/nifti-uploads"),
     temporaryDirectory_("OrthancStorage/nifti-uploads"),
     uploadExpiration_(3600),
+    maximumUploadSessions_(100),
     localAet_("ORTHANC"),
     scuTimeout_(10),
     keepSidecar_(true),
@@ -173,6 +174,8 @@ namespace NiftiToDicomPlugin
 
     result.uploadExpiration_ = ReadPositiveInteger(section, "UploadExpiration", 3600);
     LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".UploadExpiration = " << result.uploadExpiration_ << " s";
+    result.maximumUploadSessions_ = ReadPositiveInteger(section, "MaximumUploadSessions", 100);
+    LOG(WARNING) << "NIfTI-to-DICOM: " << SECTION << ".MaximumUploadSessions = " << result.maximumUploadSessions_;
 
     if (section.isMember("AllowedDirectories"))
     {
@@ -277,7 +280,7 @@ namespace NiftiToDicomPlugin
       "MaximumUploadSize", "MaximumPartSize", "MaximumVolumeSize", "ConversionThreads", "UploadDirectory", "UploadExpiration",
       "TemporaryDirectory", "AllowedDirectories", "DefaultSendTo", "MaximumInstances", "MaximumFrames",
       "MaximumSegments", "MaximumSegmentationSize", "MaximumInstanceSize", "MaximumTags", "MaximumTagsSize",
-      "NodeName", "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar"
+      "NodeName", "HeartbeatInterval", "OwnerTimeout", "SeriesNumberMetadata", "KeepSidecar", "MaximumUploadSessions"
     };
     for (const std::string& member : section.getMemberNames())
     {

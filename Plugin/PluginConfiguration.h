@@ -20,6 +20,7 @@ namespace NiftiToDicomPlugin
     std::string uploadDirectory_;
     std::string temporaryDirectory_;
     unsigned int uploadExpiration_;
+    unsigned int maximumUploadSessions_;
     std::vector<std::string> allowedDirectories_;
     NiftiToDicom::SendTo defaultSendTo_;
     std::string localAet_;
@@ -74,6 +75,12 @@ namespace NiftiToDicomPlugin
     }
 
     // Seconds
+    // Most upload sessions under way at once (all nodes sharing the upload folder)
+    unsigned int GetMaximumUploadSessions() const
+    {
+      return maximumUploadSessions_;
+    }
+
     unsigned int GetUploadExpiration() const
     {
       return uploadExpiration_;

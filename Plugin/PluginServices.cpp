@@ -20,7 +20,7 @@ namespace NiftiToDicomPlugin
            configuration.GetOwnerTimeout()),
     heartbeat_(nodes_, configuration.GetHeartbeatInterval()),
     uploads_(configuration.GetUploadDirectory(), nodes_, configuration.GetUploadExpiration(),
-             configuration.GetMaximumUploadBytes()),
+             configuration.GetMaximumUploadBytes(), configuration.GetMaximumUploadSessions()),
     journal_(configuration.GetUploadDirectory() + "/journal", nodes_, 2 * configuration.GetOwnerTimeout()),
     sweeper_(uploads_, journal_, nodes_,
              std::max(1u, std::min({ 60u, configuration.GetUploadExpiration() / 2,

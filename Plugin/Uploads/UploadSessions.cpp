@@ -94,12 +94,13 @@ namespace NiftiToDicomPlugin
 
 
   UploadSessions::UploadSessions(const std::string& path, UploadDirectory& uploads, const NodeRegistry& nodes,
-                                 unsigned int expirationSeconds, uint64_t maxBytes) :
+                                 unsigned int expirationSeconds, uint64_t maxBytes, unsigned int maxSessions) :
     path_(path),
     uploads_(uploads),
     nodes_(nodes),
     expiration_(expirationSeconds),
-    maxBytes_(maxBytes)
+    maxBytes_(maxBytes),
+    maxSessions_(maxSessions)
   {
     try
     {
@@ -207,6 +208,28 @@ namespace NiftiToDicomPlugin
                             "The file (" + std::to_string(size) + " bytes) exceeds the maximum upload size of " +
                             std::to_string(maxBytes_ >> 20) + " MB (configuration option "
                             "NiftiToDicom.MaximumUploadSize)");
+    }
+
+    // Every session is files in the shared folder and a line of GET /nifti/uploads/sessions: a client
+    // looping on this route must not fill the folder. Counted by name (expired ones until the sweep removes
+    // them), so nodes sharing the folder share the limit; creations racing at the limit may pass it by a few
+    size_t underWay = 0;
+    for (const std::string& name : UploadDirectory::ListFiles(path_))
+    {
+      const size_t dot = name.find('.');
+      if (dot != std::string::npos && name.compare(dot, std::string::npos, ".json") == 0 &&
+          UploadDirectory::IsValidId(name.substr(0, dot)))
+      {
+        underWay++;
+      }
+    }
+    if (underWay >= maxSessions_)
+    {
+      throw ConversionError(ErrorKind::Unavailable,
+                            "There are already " + std::to_string(underWay) + " upload sessions under way (at most " +
+                            std::to_string(maxSessions_) + ", configuration option "
+                            "NiftiToDicom.MaximumUploadSessions): finish or delete the ones not needed any more "
+                            "(GET /nifti/uploads/sessions lists them), or try again once unused ones expire");
     }
 
     // Refused now rather than when the disk fills, most of the file sent in vain (the

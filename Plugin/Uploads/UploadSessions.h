@@ -27,6 +27,7 @@ namespace NiftiToDicomPlugin
     const NodeRegistry&   nodes_;
     unsigned int          expiration_;   // seconds
     uint64_t              maxBytes_;
+    unsigned int          maxSessions_;   // under way at once, all nodes together
 
     std::string GetStatePath(const std::string& id) const;
 
@@ -46,7 +47,7 @@ namespace NiftiToDicomPlugin
 
   public:
     UploadSessions(const std::string& path, UploadDirectory& uploads, const NodeRegistry& nodes,
-                   unsigned int expirationSeconds, uint64_t maxBytes);
+                   unsigned int expirationSeconds, uint64_t maxBytes, unsigned int maxSessions);
 
     UploadSessions(const UploadSessions&) = delete;
     UploadSessions& operator=(const UploadSessions&) = delete;

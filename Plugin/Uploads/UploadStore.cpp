@@ -14,11 +14,11 @@ namespace NiftiToDicomPlugin
   using NiftiToDicom::ErrorKind;
 
   UploadStore::UploadStore(const std::string& directory, const NodeRegistry& nodes, unsigned int expirationSeconds,
-                           uint64_t maxBytes) :
+                           uint64_t maxBytes, unsigned int maxSessions) :
     nodes_(nodes),
     directory_(directory, nodes.GetSelf()),
     holds_(directory + "/holds", nodes),
-    sessions_(directory + "/sessions", directory_, nodes, expirationSeconds, maxBytes),
+    sessions_(directory + "/sessions", directory_, nodes, expirationSeconds, maxBytes, maxSessions),
     expiration_(expirationSeconds),
     maxBytes_(maxBytes)
   {

@@ -33,7 +33,7 @@ namespace NiftiToDicomPlugin
 
   public:
     UploadStore(const std::string& directory, const NodeRegistry& nodes, unsigned int expirationSeconds,
-                uint64_t maxBytes);
+                uint64_t maxBytes, unsigned int maxSessions);
 
     // Held by an import job of this node or of another live one
     bool IsInUse(const std::string& id);

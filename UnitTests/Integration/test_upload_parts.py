@@ -308,3 +308,34 @@ def test_session_through_two_nodes_sharing_the_folder(root):
             stop_extra_server(b)
     finally:
         stop_extra_server(a)
+
+
+def test_sessions_under_way_are_bounded(root):
+    """A client looping on POST /nifti/uploads/sessions stops at MaximumUploadSessions (503, what to do); a
+    session deleted or finished makes room again."""
+    s = start_extra_server(root, "few-sessions", {"NiftiToDicom": {
+        "MaximumUploadSessions": 3, "MaximumPartSize": 1, "UploadDirectory": os.path.join(root, "few-sessions")}})
+    try:
+        ids = []
+        for _ in range(3):
+            r = s.post_json("/nifti/uploads/sessions", {"Size": 10})
+            assert r.status == 200, r.describe()
+            ids.append(r.json()["ID"])
+        for _ in range(2):
+            assert_refused(s.post_json("/nifti/uploads/sessions", {"Size": 10}), 503,
+                           "3 upload sessions under way", "NiftiToDicom.MaximumUploadSessions",
+                           "GET /nifti/uploads/sessions")
+        assert sorted(s.get_json("/nifti/uploads/sessions")) == sorted(ids)
+
+        s.delete_ok("/nifti/uploads/sessions/%s" % ids.pop())
+        data = os.urandom(10)
+        r = s.post_json("/nifti/uploads/sessions", {"Size": len(data)})
+        assert r.status == 200, r.describe()
+        finished = r.json()["ID"]
+        assert put_part(s, finished, 0, data).status == 200
+        assert s.post_json("/nifti/uploads/sessions/%s/finish" % finished, {}).status == 200   # an upload now
+        r = s.post_json("/nifti/uploads/sessions", {"Size": 10})
+        assert r.status == 200, r.describe()
+        assert len(s.get_json("/nifti/uploads/sessions")) == 3
+    finally:
+        stop_extra_server(s)
