@@ -445,10 +445,7 @@ describe('NIfTI import in a real browser', () => {
       assert.deepEqual(await orthanc.get('/nifti/uploads/sessions'), [], 'no session left');
       await screenshot('explorer-upload-in-parts.png');
 
-      await dialog.locator('button.nifti-import').click();
-      await waitForSeriesPage();
-      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
-      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 112);
+      assert.equal(await importFromDialog(dialog), 112);
     } finally {
       await page.unroute(parts);
     }
@@ -467,6 +464,14 @@ describe('NIfTI import in a real browser', () => {
       throw new Error(`${error.message}\nURL: ${page.url()}\nThe UI showed: ${said || '(nothing)'}\nLast job: ` +
                       JSON.stringify(jobs[jobs.length - 1] || null));
     }
+  }
+
+  // Clicks "Import" in the dialog; answers the number of instances of the series the page then shows
+  async function importFromDialog(dialog) {
+    await dialog.locator('button.nifti-import').click();
+    await waitForSeriesPage();
+    const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
+    return (await orthanc.get(`/series/${seriesId}`)).Instances.length;
   }
 
   // Resuming an upload in parts later: the file is on disk (as a user picks it), so that picking it again gives the
@@ -572,10 +577,7 @@ describe('NIfTI import in a real browser', () => {
       await dialog.locator('.nifti-row-dimensions td').waitFor();
       assert.deepEqual(await resumeEntries(), [], 'forgotten once finished');
 
-      await dialog.locator('button.nifti-import').click();
-      await waitForSeriesPage();
-      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
-      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 160);
+      assert.equal(await importFromDialog(dialog), 160);
     } finally {
       release();
       await seen.stop();
@@ -644,10 +646,7 @@ describe('NIfTI import in a real browser', () => {
       assert.equal(await resume.isVisible(), false);
       assert.deepEqual(await resumeEntries(), []);
 
-      await dialog.locator('button.nifti-import').click();
-      await waitForSeriesPage();
-      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
-      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 96);
+      assert.equal(await importFromDialog(dialog), 96);
     } finally {
       await seen.stop();
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
@@ -765,10 +764,7 @@ describe('NIfTI import in a real browser', () => {
                 messages.join(' | '));
       assert.deepEqual(await resumeEntries(), [], 'forgotten once found');
 
-      await dialog.locator('button.nifti-import').click();
-      await waitForSeriesPage();
-      const seriesId = /uuid=([^&]+)/.exec(page.url())[1];
-      assert.equal((await orthanc.get(`/series/${seriesId}`)).Instances.length, 80);
+      assert.equal(await importFromDialog(dialog), 80);
     } finally {
       if (routed) {
         await page.unroute(finishPattern);
