@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 using namespace NiftiToDicom;
 using namespace NiftiTest;
@@ -43,9 +45,18 @@ namespace
       // The third call fails, whichever instance it brings: failing on a given
       // index would let the other threads finish everything else first when
       // the thread holding that index is descheduled (a loaded machine)
-      if (calls++ == 2)
+      const int call = calls++;
+      if (call == 2)
       {
         throw SinkFailure();
+      }
+      if (call > 2)
+      {
+        // Stores after the failure are slow, as a real one would be: the 37 left
+        // take the other threads about a second, which the failing thread needs
+        // only microseconds of to stop them (it did lose that race in CI, where
+        // stores of 8x8 slices took microseconds too)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
   };
@@ -727,9 +738,18 @@ namespace
       // The third call fails, whichever instance it brings: failing on a given
       // index would let the other threads finish everything else first when
       // the thread holding that index is descheduled (a loaded machine)
-      if (calls++ == 2)
+      const int call = calls++;
+      if (call == 2)
       {
         throw SinkFailure();
+      }
+      if (call > 2)
+      {
+        // Stores after the failure are slow, as a real one would be: the 37 left
+        // take the other threads about a second, which the failing thread needs
+        // only microseconds of to stop them (it did lose that race in CI, where
+        // stores of 8x8 slices took microseconds too)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
   };
