@@ -74,13 +74,13 @@ namespace NiftiToDicomPlugin
       return temporaryDirectory_;
     }
 
-    // Seconds
     // Most upload sessions under way at once (all nodes sharing the upload folder)
     unsigned int GetMaximumUploadSessions() const
     {
       return maximumUploadSessions_;
     }
 
+    // Seconds
     unsigned int GetUploadExpiration() const
     {
       return uploadExpiration_;

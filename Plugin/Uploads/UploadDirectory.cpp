@@ -122,6 +122,28 @@ namespace NiftiToDicomPlugin
   }
 
 
+  ConversionError UploadDirectory::WriteFailure(const std::string& path, const std::string& reason)
+  {
+    LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << reason;
+    return ConversionError(ErrorKind::Internal, "Cannot write into Orthanc's upload folder (" + reason +
+                           "; the Orthanc log says where)");
+  }
+
+
+  ConversionError UploadDirectory::WriteFailure(const std::string& path, int error, const std::string& then)
+  {
+    if (ConversionError::KindOfWriteError(error) != ErrorKind::InsufficientStorage)
+    {
+      return WriteFailure(path, strerror(error));
+    }
+    LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << strerror(error)
+               << "; free space there (NiftiToDicom.UploadDirectory)";
+    return ConversionError(ErrorKind::InsufficientStorage,
+                           std::string("The disk of Orthanc's upload folder is full (") + strerror(error) +
+                           "): ask the administrator to free space there (NiftiToDicom.UploadDirectory), " + then);
+  }
+
+
   std::string UploadDirectory::CreateId()
   {
     std::string id;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Common/ConversionError.h"
+
 #include <json/value.h>
 
 #include <ctime>
@@ -47,6 +49,14 @@ namespace NiftiToDicomPlugin
     static std::string FormatTime(time_t t);
 
     static bool IsValidId(const std::string& id);
+
+    // The error for a failed write of "path" in the upload folder, which only
+    // the log names: 500, with "reason"
+    static NiftiToDicom::ConversionError WriteFailure(const std::string& path, const std::string& reason);
+
+    // The same from errno: 507 when the disk is full (the client can retry
+    // once space is freed, and "then" says how), else 500
+    static NiftiToDicom::ConversionError WriteFailure(const std::string& path, int error, const std::string& then);
 
     std::string GetDataPath(const std::string& id) const;
 

@@ -49,28 +49,6 @@ namespace NiftiToDicomPlugin
                              "another node sharing the upload folder); send one part at a time, retry in a moment");
     }
 
-    ConversionError WriteFailure(const std::string& path, const std::string& reason)
-    {
-      // The path is for the administrator, not for the client
-      LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << reason;
-      return ConversionError(ErrorKind::Internal, "Cannot write the upload session to disk (" + reason +
-                             "; the Orthanc log says where)");
-    }
-
-    // "then": what the client does once space is freed
-    ConversionError WriteFailure(const std::string& path, int error, const std::string& then)
-    {
-      if (ConversionError::KindOfWriteError(error) == ErrorKind::InsufficientStorage)
-      {
-        LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << strerror(error)
-                   << "; free space there (NiftiToDicom.UploadDirectory)";
-        return ConversionError(ErrorKind::InsufficientStorage,
-                               std::string("The disk of Orthanc's upload folder is full (") + strerror(error) +
-                               "): ask the administrator to free space there (NiftiToDicom.UploadDirectory), " + then);
-      }
-      return WriteFailure(path, strerror(error));
-    }
-
     // Free bytes for an unprivileged writer in the file system of "directory";
     // the largest value if it cannot be known (the writes will tell)
     uint64_t GetFreeBytes(const std::string& directory)
@@ -260,7 +238,7 @@ namespace NiftiToDicomPlugin
     // The bytes first, then the description that makes the session exist
     if (!PositionedFile::CreateEmpty(GetBytesPath(id)))
     {
-      throw WriteFailure(GetBytesPath(id), errno, "then start the upload again; nothing was created");
+      throw UploadDirectory::WriteFailure(GetBytesPath(id), errno, "then start the upload again; nothing was created");
     }
 
     std::string text;
@@ -274,14 +252,14 @@ namespace NiftiToDicomPlugin
     {
       RemoveQuietly(temporary);
       RemoveQuietly(GetBytesPath(id));
-      throw WriteFailure(temporary, e.What());
+      throw UploadDirectory::WriteFailure(temporary, e.What());
     }
     if (rename(temporary.c_str(), GetStatePath(id).c_str()) != 0)
     {
       const int error = errno;
       RemoveQuietly(temporary);
       RemoveQuietly(GetBytesPath(id));
-      throw WriteFailure(GetStatePath(id), error, "then start the upload again; nothing was created");
+      throw UploadDirectory::WriteFailure(GetStatePath(id), error, "then start the upload again; nothing was created");
     }
 
     LOG(INFO) << "NIfTI-to-DICOM: upload session " << id << " created (" << size << " bytes expected)";
@@ -377,7 +355,7 @@ namespace NiftiToDicomPlugin
       {
         LOG(ERROR) << "NIfTI-to-DICOM: cannot cut the upload session " << id << " back to " << received << " bytes";
       }
-      throw WriteFailure(GetBytesPath(id), error, "then send this part again: the " + std::to_string(received) +
+      throw UploadDirectory::WriteFailure(GetBytesPath(id), error, "then send this part again: the " + std::to_string(received) +
                          " bytes received before it are kept (the session's \"Received\")");
     }
 
