@@ -64,7 +64,6 @@ namespace NiftiToDicomPlugin
         {
           error_ = e.what();
           errorKind_ = e.GetKind();
-          writer_.reset();   // removes the partial file now: a full disk gets its room back at once
         }
       }
 

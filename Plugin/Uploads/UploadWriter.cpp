@@ -17,6 +17,12 @@ namespace NiftiToDicomPlugin
   using NiftiToDicom::ConversionError;
   using NiftiToDicom::ErrorKind;
 
+  namespace
+  {
+    // What a client whose upload failed on a full disk does (the destructor removes the partial file)
+    const char* const NOTHING_KEPT = "then send the file again; nothing of this upload was kept";
+  }
+
 
   UploadWriter::UploadWriter(UploadDirectory& directory, uint64_t maxBytes) :
     directory_(directory),
@@ -31,12 +37,7 @@ namespace NiftiToDicomPlugin
     file_ = Orthanc::SystemToolbox::OpenFile(partPath_, Orthanc::FileMode_WriteBinary);
     if (file_ == nullptr)
     {
-      // The path is for the administrator, not for the client
-      const std::string reason = strerror(errno);
-      LOG(ERROR) << "NIfTI-to-DICOM: cannot create the upload file " << partPath_ << ": " << reason;
-      throw ConversionError(ErrorKind::Internal,
-                            "Cannot write into the \"UploadDirectory\" of the NiftiToDicom configuration (" + reason +
-                            "; the Orthanc log says where)");
+      throw UploadDirectory::WriteFailure(partPath_, errno, NOTHING_KEPT);
     }
   }
 
@@ -54,21 +55,6 @@ namespace NiftiToDicomPlugin
   }
 
 
-  ConversionError UploadWriter::WriteFailure(int error) const
-  {
-    // The path is for the administrator, not for the client; the destructor removes what was written
-    LOG(ERROR) << "NIfTI-to-DICOM: cannot write the upload file " << partPath_ << ": " << strerror(error);
-    if (ConversionError::KindOfWriteError(error) == ErrorKind::InsufficientStorage)
-    {
-      return ConversionError(ErrorKind::InsufficientStorage,
-                             std::string("The disk of Orthanc's upload folder is full (") + strerror(error) +
-                             "): nothing of this upload was kept; ask the administrator to free space there "
-                             "(NiftiToDicom.UploadDirectory), then send the file again");
-    }
-    return ConversionError(ErrorKind::Internal, std::string("Cannot write the upload to disk: ") + strerror(error));
-  }
-
-
   bool UploadWriter::Append(const void* data, size_t size)
   {
     if (tooLarge_)
@@ -78,20 +64,30 @@ namespace NiftiToDicomPlugin
 
     if (size_ + size > maxBytes_)
     {
-      // Keep nothing of an upload that cannot be accepted
       tooLarge_ = true;
-      fclose(file_);
-      file_ = nullptr;
-      directory_.RemovePart(id_);
+      Discard();
       return false;
     }
 
     if (size > 0 && fwrite(data, 1, size, file_) != size)
     {
-      throw WriteFailure(errno);
+      const int error = errno;
+      Discard();   // a full disk gets its room back at once
+      throw UploadDirectory::WriteFailure(partPath_, error, NOTHING_KEPT);
     }
     size_ += size;
     return true;
+  }
+
+
+  void UploadWriter::Discard()
+  {
+    if (file_ != nullptr)
+    {
+      fclose(file_);
+      file_ = nullptr;
+    }
+    directory_.RemovePart(id_);
   }
 
 
@@ -101,26 +97,34 @@ namespace NiftiToDicomPlugin
     {
       throw ConversionError(ErrorKind::Internal, "The upload cannot be finished");
     }
-    if (fclose(file_) != 0)
-    {
-      file_ = nullptr;
-      throw WriteFailure(errno);
-    }
-    file_ = nullptr;
-
-    if (size_ == 0)
-    {
-      throw ConversionError(ErrorKind::InvalidInput, "The upload is empty: send the file's bytes as the request body");
-    }
 
     Json::Value info(Json::objectValue);
-    info["ID"] = id_;
-    info["Size"] = static_cast<Json::UInt64>(size_);
-    info["Filename"] = filename;
-    info["Created"] = static_cast<Json::Int64>(time(nullptr));
-    UploadClassifier::Classify(info, partPath_, size_);
+    try
+    {
+      const int closed = fclose(file_);
+      file_ = nullptr;
+      if (closed != 0)
+      {
+        throw UploadDirectory::WriteFailure(partPath_, errno, NOTHING_KEPT);
+      }
+      if (size_ == 0)
+      {
+        throw ConversionError(ErrorKind::InvalidInput,
+                              "The upload is empty: send the file's bytes as the request body");
+      }
 
-    directory_.Publish(id_, info);
+      info["ID"] = id_;
+      info["Size"] = static_cast<Json::UInt64>(size_);
+      info["Filename"] = filename;
+      info["Created"] = static_cast<Json::Int64>(time(nullptr));
+      UploadClassifier::Classify(info, partPath_, size_);
+      directory_.Publish(id_, info);
+    }
+    catch (...)
+    {
+      Discard();   // before the error is answered, which says that nothing was kept
+      throw;
+    }
     finished_ = true;
 
     LOG(INFO) << "NIfTI-to-DICOM: upload " << id_ << " stored (" << size_ << " bytes, " << info["Type"].asString() << ")";

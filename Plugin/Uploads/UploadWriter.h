@@ -1,7 +1,5 @@
 #pragma once
 
-#include "Common/ConversionError.h"
-
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -10,8 +8,9 @@ namespace NiftiToDicomPlugin
 {
   class UploadDirectory;
 
-  // Streams one upload to disk, chunk by chunk, into "<id>.part"; the
-  // partial file is removed unless Finish() succeeded.
+  // Streams one upload to disk, chunk by chunk, into "<id>.part". The
+  // partial file is removed as soon as the upload fails (before the client
+  // is answered), and in any case unless Finish() succeeded.
   class UploadWriter
   {
   private:
@@ -24,8 +23,8 @@ namespace NiftiToDicomPlugin
     bool              tooLarge_;
     bool              finished_;
 
-    // 507 for a full disk (the client retries once space is freed), else 500
-    NiftiToDicom::ConversionError WriteFailure(int error) const;
+    // Closes and removes the partial file
+    void Discard();
 
   public:
     UploadWriter(UploadDirectory& directory, uint64_t maxBytes);
