@@ -516,32 +516,37 @@ describe('NIfTI import in a real browser', () => {
     return seen;
   }
 
+  // A control for watchParts that cuts off every part whose offset "cut" accepts (the connection is reset);
+  // control.reached resolves when the first one is cut
+  function cutParts(cut) {
+    let reached;
+    const control = { reached: new Promise((resolve) => { reached = resolve; }) };
+    control.handle = async (route, offset) => {
+      if (!cut(offset)) {
+        return false;
+      }
+      reached();
+      await route.abort('connectionreset');
+      return true;
+    };
+    return control;
+  }
+
   it('Explorer: an upload in parts cut by a page reload resumes from the server\'s Received when the same file ' +
      'is picked again, and imports', async () => {
     const MB = 1024 * 1024;
     const buffer = makeNifti({ dims: [128, 128, 160], spacing: [1, 1, 1.2], value: (i) => (i * 7) % 3001 });
     const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
     const file = writeTempFile('bold_resume.nii', buffer);
-    let stopped;
-    const stoppedAtThird = new Promise((resolve) => { stopped = resolve; });
     let release;
     const released = new Promise((resolve) => { release = resolve; });
-    const control = {
-      // First page: the parts from 3 MB on never arrive (the page is reloaded meanwhile)
-      handle: async (route, offset) => {
-        if (offset >= 3 * MB) {
-          stopped();
-          await route.abort('connectionreset');
-          return true;
-        }
-        return false;
-      },
-    };
+    // First page: the parts from 3 MB on never arrive (the page is reloaded meanwhile)
+    const control = cutParts((offset) => offset >= 3 * MB);
     const seen = await watchParts(control);
     try {
       let dialog = await openStudyDialog();
       await dialog.locator('.nifti-file-input').setInputFiles(file);
-      await stoppedAtThird;
+      await control.reached;
       const sessions = await orthanc.get('/nifti/uploads/sessions');
       assert.equal(sessions.length, 1);
       const before = await orthanc.get(`/nifti/uploads/sessions/${sessions[0]}`);
@@ -658,23 +663,12 @@ describe('NIfTI import in a real browser', () => {
     const buffer = makeNifti({ dims: [128, 128, 40], value: (i) => (i * 3) % 1001 });   // 1.25 MB: 2 parts
     const sha256 = crypto.createHash('sha256').update(buffer).digest('hex');
     const file = writeTempFile('gone.nii', buffer);
-    let stopped;
-    const stoppedAtSecond = new Promise((resolve) => { stopped = resolve; });
-    const control = {
-      handle: async (route, offset) => {
-        if (offset === MB) {
-          stopped();
-          await route.abort('connectionreset');
-          return true;
-        }
-        return false;
-      },
-    };
+    const control = cutParts((offset) => offset === MB);
     const seen = await watchParts(control);
     try {
       await openAppWithStudy();
       await page.locator('.nifti-file-input').setInputFiles(file);
-      await stoppedAtSecond;
+      await control.reached;
       await page.goto('about:blank');     // the tab is closed
       const [old] = await orthanc.get('/nifti/uploads/sessions');
       assert.equal((await orthanc.request('DELETE', `/nifti/uploads/sessions/${old}`)).status, 200);   // expired
