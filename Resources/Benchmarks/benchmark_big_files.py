@@ -32,7 +32,6 @@ end. The machine's load average is printed: the timings of a loaded machine are 
 
 import argparse
 import base64
-import http.client
 import io
 import json
 import os
@@ -48,9 +47,8 @@ REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO_ROOT, "UnitTests", "Integration"))
 sys.path.insert(0, HERE)
 
-import numpy as np  # noqa: E402
-
-from benchmark_import import MR_SMALL, anatomy_volume, ingest_keepalive, nifti_bytes, post_once  # noqa: E402
+from benchmark_import import (MR_SMALL, anatomy_volume, ingest_keepalive, nifti_bytes, post_once,  # noqa: E402
+                              report_failure)
 from benchmark_upload_parts import single_post, upload_in_parts  # noqa: E402
 from conftest import write_large_nifti  # noqa: E402
 from orthanc_harness import MemorySampler, OrthancServer, nifti_plugin_path  # noqa: E402
@@ -290,8 +288,7 @@ def main():
             big = measure_big(server, study, directory, args)
     except Exception as e:
         failed = True
-        print("\nBENCHMARK FAILED: %s" % e, file=sys.stderr)
-        print("--- Orthanc log tail (%s) ---\n%s" % (server.log_path, server.log_tail(40)), file=sys.stderr)
+        report_failure(server, e)
     finally:
         server.stop()
         if args.keep_orthanc_log or failed:

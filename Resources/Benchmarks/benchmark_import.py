@@ -75,6 +75,12 @@ def fmt_mb(n):
     return "%.1f" % (n / MB) if n is not None else "-"
 
 
+def report_failure(server, error):
+    """What a benchmark that failed prints: the error and the end of Orthanc's log."""
+    print("\nBENCHMARK FAILED: %s" % error, file=sys.stderr)
+    print("--- Orthanc log tail (%s) ---\n%s" % (server.log_path, server.log_tail(40)), file=sys.stderr)
+
+
 def post_once(port, uri, body, content_type):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
     try:
@@ -188,8 +194,7 @@ def main():
                   flush=True)
     except Exception as e:
         failed = True
-        print("\nBENCHMARK FAILED: %s" % e, file=sys.stderr)
-        print("--- Orthanc log tail (%s) ---\n%s" % (server.log_path, server.log_tail(40)), file=sys.stderr)
+        report_failure(server, e)
     finally:
         server.stop()
         if args.keep_orthanc_log or failed:

@@ -14,7 +14,6 @@ import gzip
 import hashlib
 import http.client
 import os
-import shutil
 import subprocess
 import tempfile
 
