@@ -125,7 +125,8 @@ namespace NiftiToDicomPlugin
   ConversionError UploadDirectory::WriteFailure(const std::string& path, const std::string& reason)
   {
     LOG(ERROR) << "NIfTI-to-DICOM: cannot write " << path << ": " << reason;
-    return ConversionError(ErrorKind::Internal, "Cannot write into Orthanc's upload folder (" + reason +
+    return ConversionError(ErrorKind::Internal, "Cannot write into Orthanc's upload folder, the "
+                           "\"UploadDirectory\" of the NiftiToDicom configuration (" + reason +
                            "; the Orthanc log says where)");
   }
 
